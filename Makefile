@@ -1,0 +1,57 @@
+# Agora: the README's commands. Needs only Python >= 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run test lint format bench install migrate clean
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Agora needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the declared dependencies change.
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet ".[test,dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Set up everything, load the demo city once, then serve on http://127.0.0.1:8000
+# with the background-task worker beside it. Ctrl-C stops both.
+run: migrate
+	$(PY) manage.py seed_demo
+	@echo "Agora is starting on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Ctrl-C stops it."
+	@trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & server=$$!; \
+	wait $$server
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check $$(git ls-files '*.html' 2>/dev/null || find . -name '*.html' -not -path './.venv/*')
+	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/djhtml $$(git ls-files '*.html')
+
+test: lint
+	$(VENV)/bin/pytest
+
+# Benchmarks print one JSON object per scenario (see bench/README.md).
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,146 @@
+"""The people of Agora: accounts (e-mail login) and the notifications they receive."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates accounts keyed by e-mail address: Agora has no usernames."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(
+        self, email: str, password: str | None = None, **extra: object
+    ) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra: object
+    ) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """An account. Residents sign up themselves; staff roles are groups (see roles.py).
+
+    The e-mail address is the login and stays private; the display name is what
+    other residents see next to everything this person writes.
+    """
+
+    class EmailNotifications(models.TextChoices):
+        IMMEDIATE = "immediate", _("Immediately")
+        DAILY = "daily", _("Once a day, as a digest")
+        NEVER = "never", _("Never (inbox only)")
+
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=60,
+        help_text=_("Shown next to your ideas and posts. Use any name you like."),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    email_notifications = models.CharField(
+        _("e-mail me about notifications"),
+        max_length=10,
+        choices=EmailNotifications.choices,
+        default=EmailNotifications.IMMEDIATE,
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    objects = UserManager()  # type: ignore[assignment,misc]
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:person", args=[self.pk])
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One line in a person's inbox: something happened that concerns them.
+
+    Other apps create these through accounts.actions.do_notify; the text is
+    rendered when the notification is made, so the inbox costs one query.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    text = models.CharField(_("text"), max_length=500)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "read_at"], name="notification_unread_idx"
+            ),
+            models.Index(
+                fields=["recipient", "-created_at"], name="notification_inbox_idx"
+            ),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

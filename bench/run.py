@@ -1,0 +1,250 @@
+"""`make bench`: start the real server (Daphne, production settings) on loopback, load it
+with wrk from a separate process, and print one JSON object per scenario and database.
+
+Each scenario runs --repeat times against a fresh server process; the figures are the
+medians. Server peak memory is the process's VmHWM (peak resident set) from /proc.
+
+    python bench/run.py [--db sqlite,postgres] [--scenario home_page] [--duration 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.scenarios import SCENARIOS, Scenario  # noqa: E402
+
+PY = sys.executable
+DAPHNE = str(Path(PY).with_name("daphne"))
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/agora_bench"
+)
+
+
+def log(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    log("wrk not found; installing Debian's package (needs root) ...")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
+    wrk = shutil.which("wrk")
+    if not wrk:
+        sys.exit("bench needs wrk: apt-get install wrk")
+    return wrk
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(db: str, var_dir: Path) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="bench-only-" + "k" * 50,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="False",
+        AGORA_VAR_DIR=str(var_dir),
+        LOG_LEVEL="WARNING",
+    )
+    if db == "postgres":
+        env["DATABASE_URL"] = POSTGRES_URL
+    return env
+
+
+def reset_postgres() -> None:
+    import psycopg
+
+    name = POSTGRES_URL.rsplit("/", 1)[1]
+    admin_url = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        log(result.stdout, result.stderr)
+        raise SystemExit(f"manage.py {' '.join(args)} failed")
+    return result.stdout
+
+
+def run_fixture(env: dict[str, str], name: str) -> dict:
+    code = (
+        "import django, json; django.setup(); from bench import fixtures; "
+        f"print(json.dumps(fixtures.{name}()))"
+    )
+    result = subprocess.run(
+        [PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        log(result.stderr)
+        raise SystemExit(f"fixture {name} failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Server:
+    """One Daphne process on a free loopback port."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                DAPHNE,
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit("the server did not start within 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def wrk(url: str, duration: int, connections: int) -> dict:
+    out = subprocess.run(
+        [
+            ensure_wrk(),
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "wrk_json.lua"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(
+    scenario: Scenario, env: dict[str, str], path: str, args: argparse.Namespace
+) -> dict:
+    runs = []
+    for _ in range(args.repeat):
+        server = Server(env)
+        try:
+            # Warm up: import paths, template caches, database connections.
+            wrk(server.url + path, 2, scenario.connections)
+            result = wrk(server.url + path, args.duration, scenario.connections)
+            result["peak_rss_mib"] = peak_rss_mib(server.proc.pid)
+        finally:
+            server.stop()
+        runs.append(result)
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    return {
+        "requests_per_s": round(
+            statistics.median(r["requests"] / (r["duration_us"] / 1e6) for r in runs), 1
+        ),
+        "latency_ms": {
+            "p50": round(median("p50_us") / 1000, 2),
+            "p95": round(median("p95_us") / 1000, 2),
+            "p99": round(median("p99_us") / 1000, 2),
+        },
+        "errors": int(sum(r["errors"] for r in runs)),
+        "requests": int(sum(r["requests"] for r in runs)),
+        "server_peak_rss_mib": round(median("peak_rss_mib"), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--scenario", default="", help="comma-separated names")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    wanted = {s for s in args.scenario.split(",") if s}
+    scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted]
+    ensure_wrk()
+    for db in [d for d in args.db.split(",") if d]:
+        with tempfile.TemporaryDirectory(prefix="agora-bench-") as tmp:
+            env = server_env(db, Path(tmp))
+            if db == "postgres":
+                reset_postgres()
+            log(f"[{db}] migrating and collecting static files ...")
+            manage(env, "migrate", "--noinput")
+            manage(env, "collectstatic", "--noinput")
+            for scenario in scenarios:
+                log(f"[{db}] {scenario.name} ...")
+                path = run_fixture(env, scenario.fixture)["path"]
+                figures = measure(scenario, env, path, args)
+                print(
+                    json.dumps(
+                        {
+                            "scenario": scenario.name,
+                            "db": db,
+                            "path": path,
+                            "description": scenario.description,
+                            "server": "daphne, 1 process, production settings",
+                            "load": f"wrk -t1 -c{scenario.connections} "
+                            f"-d{args.duration}s, median of {args.repeat}",
+                            **figures,
+                        }
+                    ),
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Settings for Agora, split by mode: base (shared), dev, production and test."""

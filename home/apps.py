@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomeConfig(AppConfig):
+    """The site's root page, search, and the demo city."""
+
+    name = "home"
+    verbose_name = _("Home")

@@ -1,0 +1,31 @@
+"""`manage.py seed_demo`: the demo city, loaded once (running it again changes nothing)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import seed_accounts
+from home.demo import seed_home
+
+
+class Command(BaseCommand):
+    help = "Load the demo city: home page and one account per role. Idempotent."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        home, created = seed_home()
+        if created:
+            self.stdout.write(f"Created the home page: {home.title}")
+        people = seed_accounts()
+        if people:
+            self.stdout.write(
+                self.style.WARNING(
+                    "\nDemo accounts (passwords are shown only this once):"
+                )
+            )
+            for user, role, password in people:
+                self.stdout.write(f"  {role.value:<20} {user.email:<24} {password}")
+            self.stdout.write("")
+        else:
+            self.stdout.write("The demo city is already loaded.")

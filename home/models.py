@@ -1,0 +1,37 @@
+"""The city's front page: the root of the page tree that campaigns and forums hang from."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+
+class HomePage(Page):
+    """The front page. Created by `seed_demo`; one per site.
+
+    Later apps add what the page lists (featured campaigns, forums, live
+    activity) through get_context, so this model stays the only page here.
+    """
+
+    tagline = models.CharField(
+        _("tagline"),
+        max_length=200,
+        blank=True,
+        help_text=_("One sentence under the city's name, e.g. 'Shape Bowling Green'."),
+    )
+    intro = RichTextField(
+        _("introduction"),
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul", "h2", "h3"],
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("tagline"), FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    max_count_per_parent = 1
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = _("home page")

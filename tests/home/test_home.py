@@ -1,0 +1,88 @@
+"""The front page, search and the site-wide shell, as a visitor meets them."""
+
+import pytest
+from wagtail.models import Page, Site
+from wagtail.test.utils import WagtailPageTestCase
+
+from home.demo import seed_home
+from home.models import HomePage
+
+pytestmark = pytest.mark.django_db
+
+
+class TestHomePageInTheTree(WagtailPageTestCase):
+    def test_home_page_can_be_created_under_the_root(self):
+        self.assertCanCreateAt(Page, HomePage)
+
+    def test_home_page_renders_with_its_intro(self):
+        home, _ = seed_home()
+        self.assertPageIsRenderable(home)
+        response = self.client.get("/")
+        self.assertContains(response, home.title)
+        self.assertContains(response, "Welcome to Agora")
+
+
+def test_seed_home_makes_it_the_site_root_and_is_idempotent():
+    home, created = seed_home()
+    again, created_again = seed_home()
+    assert created and not created_again
+    assert again.pk == home.pk
+    assert Site.objects.get(is_default_site=True).root_page_id == home.pk
+    assert HomePage.objects.count() == 1
+    assert home.slug == "home"
+
+
+def test_every_page_has_a_skip_link_navigation_and_a_language_switcher(client):
+    seed_home()
+    html = client.get("/").content.decode()
+    assert 'href="#main"' in html
+    assert 'id="main"' in html
+    assert 'aria-label="Main"' in html
+    assert 'name="language"' in html
+    assert '<label for="language-select">' in html
+
+
+def test_content_security_policy_is_sent_on_public_and_admin_pages(client):
+    seed_home()
+    public = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in public
+    assert "unsafe-inline" not in public
+    admin = client.get("/admin/login/")["Content-Security-Policy"]
+    assert "default-src 'self'" in admin
+
+
+def test_search_finds_the_home_page_and_paginates(client):
+    seed_home()
+    from django.core.management import call_command
+
+    call_command("update_index", verbosity=0)
+    response = client.get("/search/", {"q": "Agora"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count >= 1
+
+
+def test_search_with_hostile_or_huge_query_is_answered_calmly(client):
+    response = client.get("/search/", {"q": "<script>alert(1)</script>" * 50})
+    assert response.status_code == 200
+    assert b"<script>alert(1)</script>" not in response.content
+
+
+def test_unknown_page_gets_a_helpful_404(client):
+    seed_home()
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"We could not find that page" in response.content
+
+
+def test_health_check_needs_no_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.content == b"ok"
+
+
+def test_language_switcher_changes_the_language(client):
+    seed_home()
+    response = client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="de">' in html
