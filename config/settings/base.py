@@ -27,8 +27,10 @@ INSTALLED_APPS = [
     # Daphne first: it replaces runserver with an ASGI server that speaks
     # WebSockets too.
     "daphne",
-    # Agora
+    # Agora, ground floor first (see docs/design.md)
+    "live",
     "accounts",
+    "moderation",
     "home",
     # Wagtail
     "wagtail.contrib.forms",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LiveConfig(AppConfig):
+    """Real-time updates: the event log, publishing after commit, topics and permissions."""
+
+    name = "live"
+    verbose_name = _("Live updates")

@@ -1,0 +1,1 @@
+"""Moderation: one visibility state for everything residents write, and the queue."""
