@@ -212,7 +212,31 @@ def main() -> None:
     parser.add_argument("--scenario", default="", help="comma-separated names")
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--only",
+        choices=["http", "scripts"],
+        help="only the HTTP scenarios, or only the bench/bench_*.py scripts",
+    )
     args = parser.parse_args()
+    if args.only != "scripts":
+        run_http(args)
+    if args.only != "http":
+        run_scripts(args)
+
+
+def run_scripts(args: argparse.Namespace) -> None:
+    """Measurements that are not page loads (throughput, delivery, analysis) live in
+    bench/bench_*.py scripts, each printing its own JSON lines; run them in turn."""
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        log(f"[script] {script.name} ...")
+        result = subprocess.run(
+            [PY, str(script), "--db", args.db], cwd=ROOT, stdout=sys.stdout
+        )
+        if result.returncode != 0:
+            log(f"[script] {script.name} failed with exit code {result.returncode}")
+
+
+def run_http(args: argparse.Namespace) -> None:
 
     wanted = {s for s in args.scenario.split(",") if s}
     scenarios = [s for s in SCENARIOS if not wanted or s.name in wanted]
