@@ -31,7 +31,10 @@ def chromium_path() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main
+# thread for as long as it is open, and later (non-browser) tests that call
+# async_to_sync in that thread must not find it there.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     path = chromium_path()
     if path is None:
