@@ -138,7 +138,8 @@ class SimilarityIndex:
         ids = [str(p[0]) for p in pairs]
         texts = [p[1] or "" for p in pairs]
         if vectoriser is None:
-            vectoriser = LsaVectoriser(seed=seed)
+            # Full LSA width: finding the same idea needs detail, not topics.
+            vectoriser = LsaVectoriser(seed=seed, adaptive_dims=False)
             vectors = vectoriser.fit_transform(texts)
         else:
             vectors = vectoriser.transform(texts)

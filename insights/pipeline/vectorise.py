@@ -128,7 +128,9 @@ class LsaVectoriser:
 
     Tiny corpora are handled without exceptions: no documents or no usable
     token gives 1-dimensional zero vectors; with fewer documents than
-    ``n_components + 1`` the SVD is capped to ``n_docs - 1`` components, and
+    ``n_components + 1`` the SVD is capped to ``n_docs - 1`` components (and
+    to ``max(20, n_docs // 5)`` unless ``adaptive_dims=False``, as small
+    corpora cluster better with fewer), and
     below two components the normalised TF-IDF itself is returned.
     """
 
@@ -141,8 +143,10 @@ class LsaVectoriser:
         max_char_features: int = 60_000,
         max_word_features: int = 40_000,
         seed: int = 0,
+        adaptive_dims: bool = True,
     ) -> None:
         self.n_components = n_components
+        self.adaptive_dims = adaptive_dims
         self.char_ngrams = char_ngrams
         self.char_weight = char_weight
         self.word_weight = word_weight
@@ -213,7 +217,13 @@ class LsaVectoriser:
             self._dim = 1
             return np.zeros((n, 1), dtype=np.float32), sp.csr_matrix((n, 1))
         features = normalize(sp.hstack(blocks, format="csr"))
-        n_comp = min(self.n_components, n - 1, features.shape[1] - 1)
+        # Small corpora cluster better with fewer latent dimensions (measured on
+        # petitions: 160 texts score far higher with ~30 than with 100).
+        # Retrieval wants the detail, so ``adaptive_dims=False`` keeps them all.
+        target = self.n_components
+        if self.adaptive_dims:
+            target = min(target, max(20, n // 5))
+        n_comp = min(target, n - 1, features.shape[1] - 1)
         if n_comp >= 2:
             svd = TruncatedSVD(n_components=n_comp, random_state=self.seed)
             with warnings.catch_warnings():
@@ -273,6 +283,7 @@ class LsaVectoriser:
             "max_char_features": self.max_char_features,
             "max_word_features": self.max_word_features,
             "seed": self.seed,
+            "adaptive_dims": self.adaptive_dims,
             "dim": self._dim,
             "fitted": self._fitted,
             "has_char": self._char is not None,
@@ -307,6 +318,7 @@ class LsaVectoriser:
             max_char_features=config["max_char_features"],
             max_word_features=config["max_word_features"],
             seed=config["seed"],
+            adaptive_dims=config.get("adaptive_dims", True),
         )
         self._dim = config["dim"]
         self._fitted = config["fitted"]
