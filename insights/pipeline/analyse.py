@@ -8,6 +8,7 @@ group ids are integers numbered by decreasing size from 0.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ class TextAnalysis:
     model: ClusterModel
     k_chosen_automatically: bool
     silhouette_scores: dict[int, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def to_json(self, extended: bool = False) -> dict[str, Any]:
         """The ``analyse_texts`` CLI format; ``extended`` adds stats per cluster.
@@ -123,6 +125,15 @@ def analyse_texts(
     four distinct texts (automatic k) give a single cluster; empty texts are
     zero vectors that join a cluster but are never duplicates.
     """
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 4)
+        clock = now
+
     documents = _as_documents(docs)
     texts = [d.text or "" for d in documents]
     vec: Vectoriser = vectoriser or LsaVectoriser(seed=seed)
@@ -132,8 +143,11 @@ def analyse_texts(
         verify = lexical_verifier(features)
     else:
         vectors = vec.fit_transform(texts)
+    lap("vectorise")
     labels, centroids, scores = cluster_vectors(vectors, n_clusters, seed=seed)
+    lap("cluster")
     keywords = cluster_keywords(texts, labels, n_keywords=n_keywords)
+    lap("label")
     clusters = []
     label_texts = []
     for c in range(len(centroids)):
@@ -156,6 +170,7 @@ def analyse_texts(
                 coherence=float((vectors[idx] @ centroids[c]).mean()),
             )
         )
+    lap("summarise")
     duplicates = find_duplicates(
         vectors,
         [d.id for d in documents],
@@ -163,6 +178,7 @@ def analyse_texts(
         verify=verify,
         max_pairs=max_duplicate_pairs,
     )
+    lap("duplicates")
     model = ClusterModel.from_fit(vec, vectors, labels, centroids, label_texts)
     return TextAnalysis(
         clusters=tuple(clusters),
@@ -171,6 +187,7 @@ def analyse_texts(
         model=model,
         k_chosen_automatically=n_clusters is None,
         silhouette_scores=scores,
+        timings=timings,
     )
 
 

@@ -34,8 +34,16 @@ SILHOUETTE_TOLERANCE = 0.9
 
 
 def k_range(n_docs: int, k_max: int = 30) -> range:
-    """Candidate k for automatic choice: 2 .. min(k_max, sqrt(n))."""
-    return range(2, max(2, min(k_max, int(np.sqrt(max(n_docs, 0))))) + 1)
+    """Candidate k for automatic choice: k_min .. min(k_max, sqrt(n)).
+
+    k_min is 2 for small corpora and grows as sqrt(n) / 10 (at most k_max / 2):
+    on thousands of ideas the silhouette often peaks at a split by language or
+    length, and two clusters of 10,000 ideas tell a planner nothing.
+    """
+    root = np.sqrt(max(n_docs, 0))
+    high = max(2, min(k_max, int(root)))
+    low = max(2, min(k_max // 2, int(root / 10)))
+    return range(min(low, high), high + 1)
 
 
 def _distinct_rows(vectors: np.ndarray) -> int:

@@ -7,13 +7,21 @@ frequency of t over all classes and A the average number of tokens per class.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from .vectorise import _CJK_RE, is_stop_token, tokenize
+from .vectorise import (
+    _CJK_RE,
+    CJK_STOP_CHARS,
+    is_stop_token,
+    normalise_text,
+    tokenize,
+)
 
 __all__ = ["c_tf_idf", "cluster_keywords", "keyword_features", "make_label"]
 
@@ -117,10 +125,53 @@ def cluster_keywords(
             spread[top[scores[c, top] > 0][: n_keywords * 2]] += 1
         scores[:, spread > n_classes / 3] = 0.0
         tops = [np.argsort(-scores[c], kind="stable")[:depth] for c in range(n_classes)]
-    return [
-        _dedupe([str(terms[i]) for i in tops[c] if scores[c, i] > 0], n_keywords)
-        for c in range(n_classes)
-    ]
+    texts_list = list(texts)
+    out = []
+    for c in range(n_classes):
+        ranked = [str(terms[i]) for i in tops[c] if scores[c, i] > 0]
+        if any(_CJK_RE.match(t) for t in ranked[: n_keywords * 2]):
+            members = np.flatnonzero(labels_arr == c)
+            corpus = normalise_text("\n".join(texts_list[i] for i in members))
+            ranked = list(dict.fromkeys(_expand_cjk(t, corpus) for t in ranked))
+        out.append(_dedupe(ranked, n_keywords))
+    return out
+
+
+def _expand_cjk(
+    keyword: str, corpus: str, share: float = 0.75, max_len: int = 8
+) -> str:
+    """Grow a CJK fragment to the word it nearly always sits in.
+
+    Bigrams cut words ("程車司" inside "計程車司機"); while one neighbouring
+    CJK character precedes or follows ``share`` of the occurrences, extend.
+    """
+    if not _CJK_RE.match(keyword):
+        return keyword
+    while len(keyword) < max_len:
+        starts = [m.start() for m in re.finditer(re.escape(keyword), corpus)]
+        if len(starts) < 2:
+            break
+        end = len(keyword)
+        sides = (
+            ("left", [corpus[i - 1] for i in starts if i > 0]),
+            ("right", [corpus[i + end] for i in starts if i + end < len(corpus)]),
+        )
+        grown = False
+        for side, chars in sides:
+            if not chars:
+                continue
+            ch, count = Counter(chars).most_common(1)[0]
+            if (
+                count >= share * len(starts)
+                and _CJK_RE.match(ch)
+                and ch not in CJK_STOP_CHARS
+            ):
+                keyword = ch + keyword if side == "left" else keyword + ch
+                grown = True
+                break
+        if not grown:
+            break
+    return keyword
 
 
 def make_label(keywords: Sequence[str], fallback_text: str = "", n: int = 3) -> str:

@@ -82,8 +82,8 @@ def summarise_cluster(
     """Summary lines for one cluster; each lists the ideas it stands for.
 
     Each member joins the line of its most similar representative; within a
-    line ids are ordered representative first, then by similarity. Lines are
-    ordered by how many ideas they stand for.
+    line ids are ordered representative first, then by similarity. Lines keep
+    the MMR order, so the first line is the idea closest to the cluster centre.
     """
     if not docs:
         return ()
@@ -98,7 +98,6 @@ def summarise_cluster(
         order.remove(rep)
         ids = (docs[rep].id, *(docs[i].id for i in order))
         lines.append(SummaryLine(text=shorten(docs[rep].text, max_chars), idea_ids=ids))
-    lines.sort(key=lambda line: -len(line.idea_ids))
     return tuple(lines)
 
 

@@ -39,27 +39,19 @@ _DIGITS_RE = re.compile(r"^[\d_]+$")
 
 # Function characters that make CJK bigrams meaningless as keywords ("的", "是"...).
 CJK_STOP_CHARS = frozenset(
-    "的了是在也都而及與与和或就我你他她它這这那之其嗎吗吧呢啊很個个"
+    "的了是在也都而及與与和或就我你他她它這这那之其嗎吗吧呢啊很個个覺觉讓让像被把給给對对"
 )
 # Bigrams too common in any opinion text to name a topic ("I think", "we", "should").
 CJK_STOP_BIGRAMS = frozenset(
     "覺得 觉得 我們 我们 他們 他们 你們 你们 因為 因为 所以 但是 如果 可以 沒有 没有"
-    " 這樣 这样 什麼 什么 應該 应该 認為 认为 希望 需要 不是 不要 還是 还是".split()
+    " 該要 该要 這樣 这样 什麼 什么 應該 应该 認為 认为 希望 需要"
+    " 不是 不要 還是 还是".split()
 )
-# Apostrophes split words, so "don't" leaves "don": add such leftovers.
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
-    "don",
-    "doesn",
-    "didn",
-    "isn",
-    "aren",
-    "wasn",
-    "won",
-    "ll",
-    "ve",
-    "re",
-    "im",
-}
+# Apostrophes split words, so "don't" leaves "don": add such leftovers, and the
+# fillers of opinion writing ("we need", "I would like") that name no topic.
+_EXTRA_STOP = """don doesn didn isn aren wasn won ll ve re im like need needs want wants
+think please really lot things thing way make going get got"""
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(_EXTRA_STOP.split())
 
 
 def normalise_text(text: str) -> str:
