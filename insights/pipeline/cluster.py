@@ -17,7 +17,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from .types import DriftReport
-from .vectorise import LsaVectoriser, Vectoriser
+from .vectorise import LsaVectoriser, Vectoriser, npz_bytes
 
 __all__ = [
     "ClusterModel",
@@ -229,9 +229,7 @@ class ClusterModel:
         }
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
         arrays["centroids"] = self.centroids
-        buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
-        return buf.getvalue()
+        return npz_bytes(arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ClusterModel:

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .types import Document, DuplicatePair
-from .vectorise import LsaVectoriser
+from .vectorise import LsaVectoriser, npz_bytes
 
 __all__ = ["SimilarityIndex", "find_duplicates", "lexical_verifier", "most_similar"]
 
@@ -197,9 +197,7 @@ class SimilarityIndex:
         arrays = self.vectoriser.to_arrays(prefix="vec_")
         arrays["vectors"] = self.vectors
         arrays["ids"] = np.frombuffer(json.dumps(self.ids).encode(), np.uint8)
-        buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
-        return buf.getvalue()
+        return npz_bytes(arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SimilarityIndex:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,7 +39,7 @@ _DIGITS_RE = re.compile(r"^[\d_]+$")
 
 # Function characters that make CJK bigrams meaningless as keywords ("的", "是"...).
 CJK_STOP_CHARS = frozenset(
-    "的了是在也都而及與与和或就我你他她它這这那之其嗎吗吧呢啊很個个覺觉讓让像被把給给對对"
+    "的了是在也都而及與与和或就我你他她它這这那之其嗎吗吧呢啊很個个覺觉讓让像被把給给對对得"
 )
 # Bigrams too common in any opinion text to name a topic ("I think", "we", "should").
 CJK_STOP_BIGRAMS = frozenset(
@@ -92,6 +92,14 @@ def is_stop_token(token: str) -> bool:
 def word_tokens(text: str) -> list[str]:
     """Tokens without stopwords: the analyzer of the word TF-IDF block."""
     return [t for t in tokenize(text) if not is_stop_token(t)]
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """Compressed npz of plain arrays; loads with ``allow_pickle=False``."""
+    buf = io.BytesIO()
+    # cast: numpy's stub reads ** keys as its own bool options.
+    np.savez_compressed(buf, **cast(dict[str, Any], arrays))
+    return buf.getvalue()
 
 
 @runtime_checkable
@@ -335,9 +343,7 @@ class LsaVectoriser:
         return self
 
     def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        np.savez_compressed(buf, **self.to_arrays())
-        return buf.getvalue()
+        return npz_bytes(self.to_arrays())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LsaVectoriser:
