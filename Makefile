@@ -39,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check $$(git ls-files '*.html' 2>/dev/null || find . -name '*.html' -not -path './.venv/*')
-	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py
+	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py live/ insights/pipeline/
 
 format: install
 	$(VENV)/bin/ruff format .

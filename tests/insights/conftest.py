@@ -1,14 +1,9 @@
-"""Fixtures for the insights pipeline tests; puts the repo root on sys.path."""
+"""Fixtures for the insights pipeline tests: small real samples kept in tests/insights/data."""
 
 import csv
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 DATA = Path(__file__).resolve().parent / "data"
 

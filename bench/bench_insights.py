@@ -1,6 +1,6 @@
 """Evaluate the insights pipeline on real data and at scale; prints JSON lines.
 
-Usage: ``python bench/eval_insights.py [--data /work/shared/data] [--quick]``.
+Usage: ``python bench/bench_insights.py [--data ../shared/data] [--quick]``.
 Scenarios: topic clusters vs UK petition departments (with a plain baseline run
 here), clustering sanity on Chinese vTaiwan comments, opinion groups vs Pol.is
 group ids, and (unless ``--quick``) full analyses, assignment and similar-ideas
@@ -330,7 +330,15 @@ def scenario_scale(data: Path, sizes: list[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data",
+        help="the shared data folder (beside the repository on our machines)",
+    )
+    parser.add_argument(
+        "--db", default="", help="ignored: the pipeline has no database"
+    )
     parser.add_argument("--quick", action="store_true", help="quality scenarios only")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--scale-worker", type=int, default=0, help=argparse.SUPPRESS)
