@@ -1,0 +1,1 @@
+"""Insights: planners' reports built on the pure analysis library in insights/pipeline."""
