@@ -283,9 +283,8 @@ def _publish_thread_row(thread: Thread) -> None:
 # ---------------------------------------------------------------------------
 
 
-def check_reply(
-    user: Any, thread: Thread, body: str, reply_to: Post | None = None
-) -> None:
+def check_can_reply(user: Any, thread: Thread) -> None:
+    """May `user` post in `thread` at all (before looking at the text)?"""
     _require_resident(user)
     if not can_read_thread(user, thread):
         raise DiscussionRefused(_("This discussion is not available."))
@@ -302,6 +301,12 @@ def check_reply(
         refusal = host_for(thread.host_kind).can_post(user, thread.host_id)
         if refusal:
             raise DiscussionRefused(str(refusal))
+
+
+def check_reply(
+    user: Any, thread: Thread, body: str, reply_to: Post | None = None
+) -> None:
+    check_can_reply(user, thread)
     if reply_to is not None and (
         reply_to.thread_id != thread.pk
         or reply_to.is_deleted
