@@ -536,13 +536,23 @@ def do_unfollow_thread(user: Any, thread: Thread) -> None:
     ThreadFollow.objects.filter(user=user, thread=thread).delete()
 
 
-def do_mark_thread_read(user: Any, thread: Thread, post_id: int) -> None:
-    """Move the resident's read marker forward to `post_id` (never back)."""
+def do_mark_thread_read(
+    user: Any, thread: Thread, post_id: int, *, known: ReadState | None = None
+) -> None:
+    """Move the resident's read marker forward to `post_id` (never back).
+
+    `known` is the marker the caller has already read (or None if it looked and
+    found none), which saves a query on every thread page.
+    """
     if not user.is_authenticated or not post_id:
         return
-    updated = ReadState.objects.filter(
-        user=user, thread=thread, last_read_post_id__lt=post_id
-    ).update(last_read_post_id=post_id, updated_at=timezone.now())
+    if known is not None and known.last_read_post_id >= post_id:
+        return
+    updated = 0
+    if known is not None:
+        updated = ReadState.objects.filter(
+            user=user, thread=thread, last_read_post_id__lt=post_id
+        ).update(last_read_post_id=post_id, updated_at=timezone.now())
     if not updated:
         ReadState.objects.bulk_create(
             [ReadState(user=user, thread=thread, last_read_post_id=post_id)],

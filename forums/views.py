@@ -99,7 +99,7 @@ def discussion_context(
                 None,
             )
         if mark_read and ids:
-            actions.do_mark_thread_read(user, thread, max(ids))
+            actions.do_mark_thread_read(user, thread, max(ids), known=state)
         try:
             # The reply form is offered when a reply could be accepted; limits on
             # the text itself (rate, duplicates) are checked when it is sent.
