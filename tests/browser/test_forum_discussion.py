@@ -7,7 +7,7 @@ from tests.factories import TEST_PASSWORD, UserFactory, make_forum
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
