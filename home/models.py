@@ -35,3 +35,15 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from forums.models import ForumIndexPage, ForumPage
+        from forums.queries import forum_summaries
+
+        context = super().get_context(request, *args, **kwargs)
+        forums = ForumPage.objects.live().public().descendant_of(self)
+        context["forums"] = forum_summaries(forums, request.user)[:6]
+        context["forum_index"] = (
+            ForumIndexPage.objects.live().public().descendant_of(self).first()
+        )
+        return context
