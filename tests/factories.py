@@ -37,16 +37,26 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.groups.add(Group.objects.get_or_create(name=role.value)[0])
 
 
-class ModeratorFactory(UserFactory):
-    roles = [Role.MODERATOR]  # type: ignore[assignment]
+def _staff_factory(role: Role) -> type[UserFactory]:
+    """A UserFactory whose accounts hold `role` unless the test names other roles."""
+
+    def grant(
+        user, create: bool, extracted: list[Role] | None, **kwargs: object
+    ) -> None:
+        if create:
+            for wanted in extracted if extracted is not None else [role]:
+                user.groups.add(Group.objects.get_or_create(name=wanted.value)[0])
+
+    return type(
+        f"{role.name.title().replace('_', '')}Factory",
+        (UserFactory,),
+        {"roles": factory.PostGeneration(grant), "__module__": __name__},
+    )
 
 
-class PlannerFactory(UserFactory):
-    roles = [Role.PLANNER]  # type: ignore[assignment]
-
-
-class CityAdminFactory(UserFactory):
-    roles = [Role.CITY_ADMIN]  # type: ignore[assignment]
+ModeratorFactory = _staff_factory(Role.MODERATOR)
+PlannerFactory = _staff_factory(Role.PLANNER)
+CityAdminFactory = _staff_factory(Role.CITY_ADMIN)
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

@@ -126,8 +126,16 @@ SQLITE_OPTIONS = {
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", 60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Under Daphne each request's sync code runs in a thread of its own, so
+        # persistent per-thread connections pile up until PostgreSQL refuses more
+        # ("too many clients"). A psycopg pool per process bounds them instead.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", 2),
+            "max_size": env.int("DATABASE_POOL_MAX", 20),
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", 10),
+        }
 else:
     DATABASES = {
         "default": {

@@ -258,3 +258,11 @@ def test_a_resident_cannot_mark_someone_elses_notifications(resident_client):
     )
     note.refresh_from_db()
     assert note.read_at is None
+
+
+def test_staff_factories_give_their_role_unless_told_otherwise():
+    from tests.factories import ModeratorFactory, PlannerFactory
+
+    assert has_role(ModeratorFactory(), Role.MODERATOR)
+    planner = PlannerFactory(roles=[Role.PLANNER, Role.MODERATOR])
+    assert has_role(planner, Role.PLANNER) and has_role(planner, Role.MODERATOR)
