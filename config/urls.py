@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("search/", home_views.search, name="search"),
+    path("discussions/", include("forums.urls")),
 ]
 
 if settings.DEBUG:
