@@ -1,0 +1,217 @@
+"""Opinion groups from agree/disagree/pass votes, following the Pol.is method.
+
+Vote matrix -> keep participants with enough votes -> impute unseen with the
+comment mean -> PCA to 2-D -> Pol.is sparsity-aware scaling -> k-means with k
+chosen by silhouette; then representative, consensus and divisive comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+
+from .types import OpinionGroup, OpinionGroups, RepresentativeComment, VoteMatrix
+
+__all__ = ["opinion_groups", "group_vote_counts"]
+
+Z_90 = 1.2816  # one-sided 90 % as in Pol.is's repness tests
+
+
+def _prop_z(successes: np.ndarray, n: np.ndarray) -> np.ndarray:
+    # Pol.is prop-test: is the (pseudocounted) share above one half?
+    s, m = successes + 1.0, n + 1.0
+    return 2.0 * np.sqrt(m) * (s / m - 0.5)
+
+
+def _two_prop_z(
+    s1: np.ndarray, n1: np.ndarray, s2: np.ndarray, n2: np.ndarray
+) -> np.ndarray:
+    # Two-proportion z-test with the same +1 pseudocounts as Pol.is.
+    s1, n1, s2, n2 = s1 + 1.0, n1 + 1.0, s2 + 1.0, n2 + 1.0
+    p1, p2 = s1 / n1, s2 / n2
+    pooled = (s1 + s2) / (n1 + n2)
+    denom = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return np.divide(p1 - p2, denom, out=np.zeros_like(p1), where=denom > 0)
+
+
+def group_vote_counts(
+    values: np.ndarray, labels: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(agrees, disagrees, seen) per group x comment from raw votes (NaN unseen)."""
+    agree = np.zeros((n_groups, values.shape[1]))
+    disagree = np.zeros_like(agree)
+    seen = np.zeros_like(agree)
+    for g in range(n_groups):
+        rows = values[labels == g]
+        agree[g] = (rows == 1).sum(axis=0)
+        disagree[g] = (rows == -1).sum(axis=0)
+        seen[g] = (~np.isnan(rows)).sum(axis=0)
+    return agree, disagree, seen
+
+
+def _choose_groups(
+    points: np.ndarray, seed: int, k_values: range
+) -> tuple[np.ndarray, float | None]:
+    n_distinct = len(np.unique(np.round(points, 8), axis=0))
+    best: tuple[float, np.ndarray] | None = None
+    for k in k_values:
+        if k >= n_distinct or k >= len(points):
+            break
+        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(points)
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = float(silhouette_score(points, labels))
+        if best is None or score > best[0] + 1e-9:  # ties keep the smaller k
+            best = (score, labels)
+    if best is None:
+        return np.zeros(len(points), dtype=np.int64), None
+    return best[1].astype(np.int64), best[0]
+
+
+def opinion_groups(
+    matrix: VoteMatrix,
+    seed: int = 0,
+    min_votes: int = 7,
+    k_values: range = range(2, 6),
+    exclude_comments: Collection[str] = (),
+    n_representative: int = 5,
+    n_consensus: int = 5,
+    n_divisive: int = 5,
+) -> OpinionGroups:
+    """Pol.is-style opinion groups of a participant x comment vote matrix.
+
+    Participants with fewer than ``min(min_votes, n_comments)`` votes are left
+    out (they get no group and no coordinates). ``exclude_comments`` are
+    comments moderated out. Group ids are ordered by size, largest first.
+    With fewer than 4 kept participants or 2 comments everyone kept is in
+    group 0. Representative comments per group: votes in the group differ
+    from everyone else's (Pol.is repness: pseudocounted rate and ratio, both
+    significant at 90 %). Consensus: group-informed consensus, the product
+    over groups of (agree + 1) / (seen + 2), among comments most of every group
+    agrees with. Divisive: the largest spread of that agree rate across groups.
+    """
+    keep_cols = [
+        j for j, c in enumerate(matrix.comment_ids) if c not in set(exclude_comments)
+    ]
+    comment_ids = [matrix.comment_ids[j] for j in keep_cols]
+    values = matrix.values[:, keep_cols] if len(keep_cols) else matrix.values[:, :0]
+    n_comments = len(comment_ids)
+    n_votes = (~np.isnan(values)).sum(axis=1)
+    kept = np.flatnonzero(n_votes >= max(1, min(min_votes, n_comments)))
+    pids = [matrix.participant_ids[i] for i in kept]
+    votes = values[kept]
+    if len(pids) == 0 or n_comments == 0:
+        return OpinionGroups(
+            groups=(), assignments={}, coordinates={}, consensus=(), divisive=()
+        )
+    # Impute unseen with the comment's mean vote among kept participants.
+    col_mean = np.nanmean(np.where(np.isnan(votes).all(axis=0), 0.0, votes), axis=0)
+    col_mean = np.nan_to_num(col_mean)
+    filled = np.where(np.isnan(votes), col_mean[None, :], votes)
+    explained: tuple[float, ...] = ()
+    if len(pids) >= 3 and n_comments >= 2:
+        pca = PCA(n_components=2, random_state=seed)
+        points = pca.fit_transform(filled)
+        explained = tuple(float(x) for x in pca.explained_variance_ratio_)
+        # Pol.is: participants who voted on few comments sit near the centre
+        # only because of imputation; push them out by sqrt(n_comments / n_votes).
+        points *= np.sqrt(n_comments / n_votes[kept])[:, None]
+    else:
+        points = np.zeros((len(pids), 2))
+    silhouette: float | None = None
+    if len(pids) >= 4 and n_comments >= 2:
+        labels, silhouette = _choose_groups(points, seed, k_values)
+    else:
+        labels = np.zeros(len(pids), dtype=np.int64)
+    # Renumber by size (ties by first participant) for stable ids.
+    ids, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    order = sorted(range(len(ids)), key=lambda i: (-counts[i], first[i]))
+    remap = {int(ids[i]): new for new, i in enumerate(order)}
+    labels = np.array([remap[int(x)] for x in labels], dtype=np.int64)
+    n_groups = len(order)
+
+    agree, disagree, seen = group_vote_counts(votes, labels, n_groups)
+    pa = (agree + 1) / (seen + 2)
+    groups = []
+    for g in range(n_groups):
+        reps = _representative(g, agree, disagree, seen, comment_ids, n_representative)
+        members = tuple(pids[i] for i in np.flatnonzero(labels == g))
+        groups.append(OpinionGroup(id=g, participant_ids=members, representative=reps))
+
+    gic = pa.prod(axis=0)
+    everyone_agrees = (pa > 0.5).all(axis=0)
+    total_seen = seen.sum(axis=0)
+    cons_order = [
+        j
+        for j in np.lexsort((np.arange(n_comments), -gic))
+        if everyone_agrees[j] and total_seen[j] > 0
+    ]
+    consensus = tuple(comment_ids[j] for j in cons_order[:n_consensus])
+    divisive: tuple[str, ...] = ()
+    if n_groups >= 2:
+        spread = pa.max(axis=0) - pa.min(axis=0)
+        div_order = np.lexsort((np.arange(n_comments), -spread))
+        divisive = tuple(
+            comment_ids[j] for j in div_order[:n_divisive] if spread[j] > 0
+        )
+    return OpinionGroups(
+        groups=tuple(groups),
+        assignments={p: int(labels[i]) for i, p in enumerate(pids)},
+        coordinates={
+            p: (float(points[i, 0]), float(points[i, 1])) for i, p in enumerate(pids)
+        },
+        consensus=consensus,
+        divisive=divisive,
+        consensus_scores={
+            comment_ids[j]: float(gic[j]) for j in cons_order[:n_consensus]
+        },
+        silhouette=silhouette,
+        explained_variance=explained,
+    )
+
+
+def _representative(
+    g: int,
+    agree: np.ndarray,
+    disagree: np.ndarray,
+    seen: np.ndarray,
+    comment_ids: list[str],
+    n: int,
+) -> tuple[RepresentativeComment, ...]:
+    if agree.shape[0] < 2:
+        return ()
+    out_seen = seen.sum(axis=0) - seen[g]
+    found: list[tuple[float, RepresentativeComment]] = []
+    for direction, counts in (("agree", agree), ("disagree", disagree)):
+        in_s, out_s = counts[g], counts.sum(axis=0) - counts[g]
+        rate = (in_s + 1) / (seen[g] + 2)
+        other = (out_s + 1) / (out_seen + 2)
+        ratio = rate / other
+        z_rate = _prop_z(in_s, seen[g])
+        z_ratio = _two_prop_z(in_s, seen[g], out_s, out_seen)
+        metric = ratio * rate * z_rate * z_ratio
+        for j in np.flatnonzero((z_rate > Z_90) & (z_ratio > Z_90)):
+            found.append(
+                (
+                    float(metric[j]),
+                    RepresentativeComment(
+                        comment_id=comment_ids[j],
+                        direction=direction,
+                        group_rate=float(rate[j]),
+                        other_rate=float(other[j]),
+                        ratio=float(ratio[j]),
+                        z=float(z_ratio[j]),
+                    ),
+                )
+            )
+    # One entry per comment (its stronger direction), strongest first.
+    best: dict[str, tuple[float, RepresentativeComment]] = {}
+    for metric, rep in found:
+        if rep.comment_id not in best or metric > best[rep.comment_id][0]:
+            best[rep.comment_id] = (metric, rep)
+    ranked = sorted(best.values(), key=lambda x: (-x[0], x[1].comment_id))
+    return tuple(rep for _, rep in ranked[:n])

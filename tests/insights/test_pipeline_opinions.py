@@ -1,0 +1,118 @@
+"""Pol.is readers and opinion groups: synthetic split and real Pol.is groups."""
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score
+
+from insights.pipeline import (
+    PolisVote,
+    VoteMatrix,
+    analyse_polis_export,
+    analyse_votes_json,
+    last_votes,
+    opinion_groups,
+    read_comments,
+    read_last_votes,
+    read_participants_votes,
+    read_votes,
+    votes_to_matrix,
+)
+
+
+def _synthetic(seed=0, n_per_group=40, n_comments=30, seen=0.6):
+    rng = np.random.default_rng(seed)
+    stance = np.where(np.arange(n_comments) < n_comments // 2, 1.0, -1.0)
+    rows, truth = [], []
+    for g, sign in ((0, 1.0), (1, -1.0)):
+        for _ in range(n_per_group):
+            # Each group agrees with its half of the comments, 10 % noise.
+            votes = sign * stance * np.where(rng.random(n_comments) < 0.9, 1, -1)
+            votes[rng.random(n_comments) < 0.1] = 0.0
+            votes[rng.random(n_comments) > seen] = np.nan
+            rows.append(votes)
+            truth.append(g)
+    # Comments 0 and 1 are agreed by everybody: consensus.
+    values = np.array(rows)
+    values[:, :2] = np.where(np.isnan(values[:, :2]), np.nan, 1.0)
+    pids = [f"p{i}" for i in range(len(rows))]
+    return VoteMatrix(pids, [str(j) for j in range(n_comments)], values), truth
+
+
+def test_synthetic_split_recovered_exactly():
+    matrix, truth = _synthetic()
+    result = opinion_groups(matrix, seed=0)
+    pred = [result.assignments[p] for p in matrix.participant_ids]
+    assert adjusted_rand_score(truth, pred) == 1.0
+    assert len(result.groups) == 2
+    assert set(result.consensus[:2]) == {"0", "1"}
+    assert not set(result.divisive) & {"0", "1"}
+    for g in result.groups:
+        assert g.representative  # each side has comments that set it apart
+    assert len(result.coordinates) == len(matrix.participant_ids)
+    again = opinion_groups(matrix, seed=0)
+    assert again.assignments == result.assignments
+
+
+def test_sparse_voters_left_out_and_tiny_inputs():
+    matrix, _ = _synthetic()
+    matrix.values[0, :] = np.nan
+    matrix.values[0, :3] = 1.0  # only 3 votes: below min(7, n_comments)
+    result = opinion_groups(matrix)
+    assert "p0" not in result.assignments
+    empty = opinion_groups(VoteMatrix([], [], np.zeros((0, 0))))
+    assert empty.groups == () and empty.assignments == {}
+    tiny = opinion_groups(VoteMatrix(["a", "b"], ["c1"], np.array([[1.0], [-1.0]])))
+    assert set(tiny.assignments.values()) == {0}
+
+
+def test_last_vote_wins():
+    votes = [
+        PolisVote("v1", "c1", 1, timestamp=100),
+        PolisVote("v1", "c1", -1, timestamp=300),
+        PolisVote("v1", "c1", 0, timestamp=200),  # older although later in the log
+        PolisVote("v2", "c1", 1, timestamp=50),
+        PolisVote("v2", "c1", -1, timestamp=50),  # same time: later line wins
+    ]
+    assert last_votes(votes) == {("v1", "c1"): -1, ("v2", "c1"): -1}
+
+
+def test_real_vote_log_matches_participants_votes(data_dir):
+    folder = data_dir / "bg2050-volunteers"
+    log = read_votes(folder / "votes.csv")
+    last = read_last_votes(folder / "votes.csv")
+    assert len(last) < len(log)  # the sample holds re-votes
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    row = {p: i for i, p in enumerate(pv.matrix.participant_ids)}
+    col = {c: j for j, c in enumerate(pv.matrix.comment_ids)}
+    for (voter, comment), vote in last.items():
+        assert pv.matrix.values[row[voter], col[comment]] == vote
+
+
+def test_readers_handle_both_comment_headers(data_dir):
+    bg = read_comments(data_dir / "bg2050-volunteers" / "comments.csv")
+    tw = read_comments(data_dir / "vtaiwan.uberx" / "comments.csv")
+    assert len(bg) == 371 and len(tw) == 197
+    assert all(c.text for c in bg + tw)
+    assert {c.moderated for c in tw} == {-1, 0, 1}
+    matrix = votes_to_matrix({("1", "5"): 1, ("10", "2"): -1})
+    assert matrix.participant_ids == ["1", "10"] and matrix.comment_ids == ["2", "5"]
+
+
+def test_groups_agree_with_polis_on_real_conversation(data_dir):
+    folder = data_dir / "bg2050-volunteers"
+    out = analyse_votes_json(
+        folder / "comments.csv",
+        participants_votes_csv=folder / "participants-votes.csv",
+    )
+    assert set(out) == {"groups", "participants", "consensus", "divisive"}
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    ref = {p: g for p, g in pv.group_ids.items() if g is not None}
+    common = [p for p in ref if p in out["participants"]]
+    assert len(common) >= 0.9 * len(ref)
+    ari = adjusted_rand_score(
+        [ref[p] for p in common], [out["participants"][p] for p in common]
+    )
+    assert ari > 0.2  # chance is 0; Pol.is keeps state between runs, so not 1
+    assert out["consensus"] and out["divisive"]
+    assert all(isinstance(p, str) for p in out["participants"])
+    # The folder form picks votes.csv (last vote wins) when it exists.
+    assert analyse_polis_export(folder)["groups"]
