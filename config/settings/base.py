@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "live",
     "accounts",
     "moderation",
+    "ideas",
     "home",
     # Wagtail
     "wagtail.contrib.forms",
