@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "live",
     "accounts",
     "moderation",
+    "forums",
     "ideas",
     "home",
     # Wagtail
