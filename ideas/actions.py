@@ -25,11 +25,13 @@ from taggit.models import Tag
 from accounts.actions import do_notify
 from accounts.models import User
 from accounts.roles import Role, has_role
+from forums.actions import do_create_hosted_thread
 from live import publish_on_commit
 from moderation.models import Visibility
 from moderation.screening import SubmissionRefused, screen_submission
 
 from . import similar
+from .discussion import IDEA_HOST
 from .models import (
     ANSWER_STATES,
     VOTE_COUNT_FIELD,
@@ -254,6 +256,9 @@ def _save_new_idea(
             raise IdeaError(str(exc)) from exc
         idea.photo.save(clean.name, clean, save=False)
     idea.save()
+    # One discussion per idea, made with it, so a comment never needs to create one.
+    idea.thread = do_create_hosted_thread(IDEA_HOST, idea.pk, title=idea.title)
+    idea.save(update_fields=["thread"])
     if categories:
         idea.categories.set(categories)
     if tags:

@@ -377,6 +377,15 @@ class Idea(ModeratableContent):
         default=IdeaState.PUBLISHED,
         db_index=True,
     )
+    # The idea's discussion, hosted by the forums engine (one thread per idea).
+    thread = models.OneToOneField(
+        "forums.Thread",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     support_count = models.PositiveIntegerField(_("supports"), default=0)
     agree_count = models.PositiveIntegerField(_("agree"), default=0)
     disagree_count = models.PositiveIntegerField(_("disagree"), default=0)

@@ -64,8 +64,10 @@ def _export_ideas(user: Any) -> dict[str, Any]:
 
 
 def register() -> None:
+    from . import discussion
     from .models import Idea
 
+    discussion.register()
     register_content(
         Idea,
         label=str(_("idea")),
