@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("search/", home_views.search, name="search"),
+    path("moderation/", include("moderation.urls")),
     path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),
     path("api/", include((ideas_api_urls, "api"))),

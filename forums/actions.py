@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import live
+from moderation.sanctions import ParticipationRefused, check_can_participate
 from moderation.screening import SubmissionRefused, screen_submission
 
 from . import fragments, notify
@@ -62,6 +63,10 @@ class DiscussionRefused(Exception):
 def _require_resident(user: Any) -> None:
     if user is None or not user.is_authenticated or not user.is_active:
         raise DiscussionRefused(str(LOG_IN_TO_TAKE_PART))
+    try:
+        check_can_participate(user)
+    except ParticipationRefused as refusal:
+        raise DiscussionRefused(str(refusal)) from refusal
 
 
 def _check_title(title: str) -> str:

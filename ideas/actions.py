@@ -28,6 +28,7 @@ from accounts.roles import Role, has_role
 from forums.actions import do_create_hosted_thread
 from live import publish_on_commit
 from moderation.models import Visibility
+from moderation.sanctions import ParticipationRefused, check_can_participate
 from moderation.screening import SubmissionRefused, screen_submission
 
 from . import similar
@@ -69,6 +70,10 @@ class IdeaError(Exception):
 def _require_resident(user: Any) -> None:
     if user is None or not user.is_authenticated or not user.is_active:
         raise PermissionDenied(_("Log in to take part."))
+    try:
+        check_can_participate(user)
+    except ParticipationRefused as refusal:
+        raise IdeaError(str(refusal)) from refusal
 
 
 def _require_phase(campaign: CampaignPage, action: Action) -> None:

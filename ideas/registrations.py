@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import privacy
 from accounts.roles import Role, register_role_permissions
 from live.topics import register_topic
-from moderation.registry import register_content
+from moderation.registry import register_content, register_overdue
 
 
 def _can_read_campaign(user: Any, key: str) -> bool:
@@ -63,6 +64,46 @@ def _export_ideas(user: Any) -> dict[str, Any]:
     }
 
 
+def _supporters(idea: Any) -> list[Any]:
+    """Residents who support (or agree with) the idea: told when it is a duplicate."""
+    from accounts.models import User
+
+    from .models import VoteChoice
+
+    return list(
+        User.objects.filter(
+            Q(idea_supports__idea=idea)
+            | Q(idea_votes__idea=idea, idea_votes__choice=VoteChoice.AGREE)
+        ).distinct()
+    )
+
+
+def _overdue_answers() -> list[dict[str, Any]]:
+    """Ideas under review whose campaign's answer deadline has passed unanswered."""
+    from django.utils import timezone
+
+    from .models import Idea, IdeaState
+
+    now = timezone.now()
+    waiting = (
+        Idea.objects.filter(
+            state=IdeaState.UNDER_REVIEW,
+            answered_at__isnull=True,
+            review_started_at__isnull=False,
+        )
+        .select_related("campaign")
+        .order_by("review_started_at")
+    )
+    overdue = []
+    for idea in waiting:
+        due = idea.answer_due()
+        if due is not None and due < now:
+            overdue.append(
+                {"label": idea.title, "url": idea.get_absolute_url(), "due": due}
+            )
+    return overdue
+
+
 def register() -> None:
     from . import discussion
     from .models import Idea
@@ -74,7 +115,10 @@ def register() -> None:
         url=lambda idea: idea.get_absolute_url(),
         excerpt=lambda idea: f"{idea.title}: {idea.description[:200]}",
         context=lambda idea: idea.campaign.title,
+        scope=lambda idea: (f"campaign.{idea.campaign_id}", idea.campaign.title),
+        supporters=_supporters,
     )
+    register_overdue("ideas", _overdue_answers)
     register_topic("campaign", _can_read_campaign)
     register_topic("idea", _can_read_idea)
     privacy.register_export("ideas", _export_ideas)

@@ -164,3 +164,15 @@ class IdeaFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(
         lambda n: f"A longer description of idea {n}, saying what and why."
     )
+
+
+# --- moderation ---------------------------------------------------------------
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "moderation.Sanction"
+
+    user = factory.SubFactory(UserFactory)
+    kind = "suspension"
+    reason = "Repeated insults in the Town square forum."
