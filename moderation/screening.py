@@ -47,7 +47,7 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "blocklist": {"action": REFUSE, "words": {}},
     "links": {"action": HOLD, "max_links": 3},
     "repeated_text": {"action": HOLD, "window_hours": 24, "min_length": 20},
-    "rate": {"action": REFUSE, "max_items": 10, "window_minutes": 10},
+    "rate": {"action": REFUSE, "max_items": 30, "window_minutes": 10},
     # The first K contributions of every account wait for a moderator (0 = off).
     "probation": {"action": HOLD, "first_contributions": 0},
 }
