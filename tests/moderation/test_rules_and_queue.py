@@ -292,3 +292,41 @@ def test_dashboard_clocks(client, forum, ana, mia):
         "Median time to decision"
         in client.get("/admin/moderation/dashboard/").content.decode()
     )
+
+
+def test_daily_digest_tells_moderators_the_clocks(forum, ana, mia, mailoutbox):
+    from django.core.management import call_command
+
+    forum.premoderated = True
+    forum.save()
+    do_start_thread(ana, forum, "Waiting thread", "Body of the waiting thread")
+    call_command("moderation_digest")
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [mia.email]
+    assert "1 item" in mail.subject and "/admin/moderation/queue/" in mail.body
+
+
+def test_dashboard_lists_ideas_past_their_answer_deadline(ana):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ideas.models import IdeaState
+    from moderation.admin_views import service_clock
+    from tests.factories import IdeaFactory, make_campaign
+
+    campaign = make_campaign(answer_deadline_days=8)
+    late = IdeaFactory(
+        campaign=campaign,
+        author=ana,
+        state=IdeaState.UNDER_REVIEW,
+        review_started_at=timezone.now() - timedelta(days=9),
+    )
+    IdeaFactory(
+        campaign=campaign,
+        state=IdeaState.UNDER_REVIEW,
+        review_started_at=timezone.now() - timedelta(days=2),
+    )
+    overdue = service_clock()["overdue"]
+    assert [entry["label"] for entry in overdue] == [late.title]
