@@ -75,7 +75,9 @@ def test_flag_queue_hide_and_the_author_reads_why(live_server, new_page):
 
     author = logged_in_page(new_page, live_server, ana)
     author.goto(live_server.url + f"/discussions/threads/{thread.pk}/")
-    expect(author.get_by_text("Please criticise the bar, not the person.")).to_be_visible()
+    expect(
+        author.get_by_text("Please criticise the bar, not the person.")
+    ).to_be_visible()
     expect(author.get_by_role("link", name="Appeal this decision")).to_be_visible()
 
     resident.reload()
