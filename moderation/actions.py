@@ -229,7 +229,7 @@ def enqueue_pending(obj: Any, *, created: bool) -> QueueItem | None:
         and screening.reason == obj.visibility_reason
     )
     with transaction.atomic():
-        if matches and created and screening.item_id is not None:
+        if screening is not None and matches and created and screening.item_id:
             item = QueueItem.objects.select_for_update().get(pk=screening.item_id)
             item.companions = [*item.companions, [_ct(obj).pk, obj.pk]]
             addition = _excerpt(_kind(obj), obj)
@@ -242,10 +242,10 @@ def enqueue_pending(obj: Any, *, created: bool) -> QueueItem | None:
         item = _new_item(
             obj,
             ItemKind.PENDING,
-            rule=(screening.rule if matches else "") or "",
+            rule=(screening.rule if screening is not None and matches else ""),
             reason=obj.visibility_reason[:500],
         )
-        if matches:
+        if screening is not None and matches:
             screening.item_id = item.pk
         _publish_added(item, created=True)
     return item
@@ -290,10 +290,9 @@ def do_flag_content(user: Any, obj: Any, reason: str, note: str = "") -> Flag:
             raise ModerationError(
                 _("You have already flagged this; the moderators will look at it.")
             ) from None
-        item = open_item_for(obj, lock=True)
-        created = item is None
-        if created:
-            item = _new_item(obj, ItemKind.FLAGGED, rule="flags")
+        found = open_item_for(obj, lock=True)
+        created = found is None
+        item = found or _new_item(obj, ItemKind.FLAGGED, rule="flags")
         QueueItem.objects.filter(pk=item.pk).update(flag_count=F("flag_count") + 1)
         item.refresh_from_db(fields=["flag_count"])
         reasons = dict(item.flag_reasons)
@@ -301,7 +300,7 @@ def do_flag_content(user: Any, obj: Any, reason: str, note: str = "") -> Flag:
         item.flag_reasons = reasons
         item.reason = ", ".join(
             str(FlagReason(r).label)
-            for r in sorted(reasons, key=reasons.get, reverse=True)
+            for r in sorted(reasons, key=lambda r: reasons[r], reverse=True)
         )[:500]
         item.save(update_fields=["flag_reasons", "reason"])
         if item.flag_count >= auto_hide_flags():
@@ -482,7 +481,7 @@ def _apply(
     authors = _users({t.author_id for t in accepted if t.author_id})
     for target in accepted:
         text = _notify_text(decision, target, reason)
-        author = authors.get(target.author_id)
+        author = authors.get(target.author_id) if target.author_id else None
         if text and author is not None:
             do_notify(author, f"moderation.{decision}", text, target.url, actor=None)
     _publish_decided(item_ids)

@@ -45,11 +45,9 @@ def live_client_available() -> bool:
     return _live_js
 
 
-def moderator_required(
-    view: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not actions.is_moderator(request.user):
             raise PermissionDenied(_("Only moderators can open the moderation queue."))
         return view(request, *args, **kwargs)
@@ -109,8 +107,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                         )
                         % {"n": len(result.decided)},
                     )
-                for _item_id, refusal in result.refused[:10]:
-                    messages.warning(request, refusal)
+                for _item_id, why in result.refused[:10]:
+                    messages.warning(request, why)
         else:
             messages.error(request, _("Choose a decision."))
         url = reverse("moderation_admin:queue")
@@ -252,7 +250,7 @@ def service_clock(now: Any = None) -> dict[str, Any]:
     summary = open_items.aggregate(waiting=Count("id"), oldest=Min("waiting_since"))
     by_kind = dict(open_items.values_list("kind").annotate(n=Count("id")).order_by())
     durations = [
-        (decided - since).total_seconds()
+        (decided - since).total_seconds()  # type: ignore[operator]
         for decided, since in QueueItem.objects.filter(
             decided_at__gte=now - timedelta(days=30)
         ).values_list("decided_at", "waiting_since")
@@ -265,7 +263,6 @@ def service_clock(now: Any = None) -> dict[str, Any]:
     return {
         "waiting": summary["waiting"],
         "oldest": summary["oldest"],
-        "oldest_wait": (now - summary["oldest"]) if summary["oldest"] else None,
         "by_kind": [(ItemKind(k).label, n) for k, n in by_kind.items()],
         "median_to_decision": median,
         "decided_30_days": len(durations),
@@ -304,7 +301,7 @@ def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
                 d.created_at.isoformat(),
                 d.moderator_name,
                 d.action,
-                cts.get(d.content_type_id, ""),
+                cts.get(d.content_type_id or 0, ""),
                 d.object_id or "",
                 d.content_label,
                 d.subject_id or "",
