@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from forums.hosts import discussion_context
 from moderation.models import Visibility, visible_to_q
 
 from . import actions, similar
@@ -232,7 +233,9 @@ def _get_campaign(pk: int) -> CampaignPage:
 
 
 def _get_idea(request: HttpRequest, pk: int) -> Idea:
-    idea = get_object_or_404(Idea.objects.select_related("campaign", "author"), pk=pk)
+    idea = get_object_or_404(
+        Idea.objects.select_related("campaign", "author", "thread"), pk=pk
+    )
     if not idea.campaign.live or not idea.is_visible_to(request.user):
         raise Http404
     return idea
@@ -278,6 +281,9 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answer_due": idea.answer_due(),
         **_phase_context(campaign, user),
     }
+    if idea.thread_id:
+        # The comments: forums' discussion (posts, reply form), one fixed set of queries.
+        context.update(discussion_context(request, idea.thread))
     return render(request, "ideas/idea_detail.html", context)
 
 
