@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 def story(campaign):
     author = UserFactory()
     idea = actions.do_propose_idea(
-        author, campaign, title="A playground in Lime Park", description="Swings and a sandpit."
+        author,
+        campaign,
+        title="A playground in Lime Park",
+        description="Swings and a sandpit.",
     )
     supporter = UserFactory(email_notifications=User.EmailNotifications.NEVER)
     follower = UserFactory()
@@ -28,18 +31,24 @@ def story(campaign):
     return idea, author, supporter, follower
 
 
-def test_answer_reaches_author_supporters_and_followers(story, django_capture_on_commit_callbacks):
+def test_answer_reaches_author_supporters_and_followers(
+    story, django_capture_on_commit_callbacks
+):
     idea, author, supporter, follower = story
     planner = PlannerFactory()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_change_status(planner, idea, IdeaState.PLANNED, "Works start in May.")
+        actions.do_change_status(
+            planner, idea, IdeaState.PLANNED, "Works start in May."
+        )
     for person in (author, supporter, follower):
         note = person.notifications.get(kind="idea.status")
         assert "You said, we did" in note.text and "Works start in May." in note.text
         assert note.url == idea.get_absolute_url()
     # E-mail follows each person's choice: the supporter asked for none.
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([author.email, follower.email])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [author.email, follower.email]
+    )
     assert not planner.notifications.exists()
     idea.refresh_from_db()
     assert idea.state == IdeaState.PLANNED and idea.answered_at is not None
@@ -50,7 +59,9 @@ def test_answer_reaches_author_supporters_and_followers(story, django_capture_on
 
 def test_the_answer_shows_on_the_idea_timeline(story, client):
     idea, *_ = story
-    actions.do_change_status(CityAdminFactory(), idea, IdeaState.ACCEPTED, "We agree: next year.")
+    actions.do_change_status(
+        CityAdminFactory(), idea, IdeaState.ACCEPTED, "We agree: next year."
+    )
     page = client.get(idea.get_absolute_url()).content.decode()
     assert "We agree: next year." in page and "Official answer from the city" in page
 
@@ -65,7 +76,9 @@ def test_not_selected_needs_a_reason(story):
 def test_a_resident_cannot_answer(story, resident_client, resident):
     idea, *_ = story
     with pytest.raises(PermissionDenied):
-        actions.do_change_status(resident, idea, IdeaState.ACCEPTED, "I accept my own idea")
+        actions.do_change_status(
+            resident, idea, IdeaState.ACCEPTED, "I accept my own idea"
+        )
     response = resident_client.post(
         f"/ideas/{idea.pk}/answer/", {"state": "accepted", "text": "Accepted by me"}
     )
@@ -80,7 +93,9 @@ def test_planner_answers_from_the_idea_page(story):
     client = Client()
     client.force_login(PlannerFactory())
     response = client.post(
-        f"/ideas/{idea.pk}/answer/", {"state": "accepted", "text": "Yes, we will."}, follow=True
+        f"/ideas/{idea.pk}/answer/",
+        {"state": "accepted", "text": "Yes, we will."},
+        follow=True,
     )
     assert "The answer is published" in response.content.decode()
     assert author.notifications.filter(kind="idea.status").exists()
@@ -92,7 +107,10 @@ def test_residents_comment_and_the_idea_counts_them(story, client):
     do_reply(supporter, idea.thread, "Yes please, with shade over the sandpit.")
     idea.refresh_from_db()
     assert idea.comment_count == 1
-    assert "with shade over the sandpit" in client.get(idea.get_absolute_url()).content.decode()
+    assert (
+        "with shade over the sandpit"
+        in client.get(idea.get_absolute_url()).content.decode()
+    )
     # The author hears of the comment through forums' host recipients.
     assert author.notifications.exists()
     with pytest.raises(actions.IdeaError, match="already supported or discussed"):
