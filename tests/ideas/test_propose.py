@@ -240,3 +240,34 @@ def test_xss_payloads_in_every_text_field_are_inert(
     assert (
         data["title"] == f"Title {payload}"
     )  # JSON carries text, escaped by consumers
+
+
+def test_planner_records_a_phone_idea_through_the_form(campaign, client):
+    resident = UserFactory(email="caller@example.org")
+    client.force_login(PlannerFactory())
+    response = client.post(
+        f"/ideas/campaign/{campaign.pk}/record/",
+        {
+            "source": "phone",
+            "resident_email": "caller@example.org",
+            "title": "Fix the potholes on Mill Road",
+            "description": "Called the city office on Monday.",
+        },
+    )
+    idea = Idea.objects.get(title="Fix the potholes on Mill Road")
+    assert (
+        response.status_code == 302 and response["Location"] == idea.get_absolute_url()
+    )
+    assert (idea.source, idea.author) == ("phone", resident)
+    page = client.get(idea.get_absolute_url()).content.decode()
+    assert "By phone" in page
+
+
+def test_author_edits_through_the_form(campaign, resident, resident_client):
+    idea = propose(resident, campaign)
+    response = resident_client.post(
+        f"/ideas/{idea.pk}/edit/",
+        {"title": "Benches with backrests", "description": "Comfortable ones."},
+    )
+    assert response.status_code == 302
+    assert Idea.objects.get(pk=idea.pk).title == "Benches with backrests"
