@@ -11,7 +11,7 @@ from ideas import actions
 from ideas.models import Follow, Idea, IdeaSource, IdeaState
 from live.models import Event
 from moderation.models import Visibility
-from tests.factories import IdeaFactory, PlannerFactory, UserFactory, make_campaign
+from tests.factories import PlannerFactory, UserFactory, make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,13 @@ def propose(user, campaign, **kw):
 def test_resident_proposes_an_idea_with_category_tags_and_location(campaign, resident):
     parks = campaign.categories.get(name="Parks")
     idea = propose(
-        resident, campaign, categories=[parks], tags=["Shade", "benches"], lat=50.88,
-        lon=4.70, address="Market square",
+        resident,
+        campaign,
+        categories=[parks],
+        tags=["Shade", "benches"],
+        lat=50.88,
+        lon=4.70,
+        address="Market square",
     )
     idea.refresh_from_db()
     assert idea.visibility == Visibility.PUBLISHED
@@ -73,29 +78,43 @@ def test_premoderation_holds_the_idea_for_a_moderator(resident, client):
 def test_staff_record_an_idea_gathered_on_paper(campaign):
     planner = PlannerFactory()
     idea = actions.do_record_idea(
-        planner, campaign, source=IdeaSource.PAPER, submitter_name="Mrs Janssens",
-        title="A post box near the care home", description="Written on a card at the meeting.",
+        planner,
+        campaign,
+        source=IdeaSource.PAPER,
+        submitter_name="Mrs Janssens",
+        title="A post box near the care home",
+        description="Written on a card at the meeting.",
     )
-    assert idea.source == "paper" and idea.recorded_by == planner and idea.author is None
+    assert (
+        idea.source == "paper" and idea.recorded_by == planner and idea.author is None
+    )
     assert idea.visibility == Visibility.PUBLISHED
 
 
 def test_residents_cannot_record_ideas_for_others(campaign, resident):
     with pytest.raises(PermissionDenied):
         actions.do_record_idea(
-            resident, campaign, source="phone", title="Something else", description="x y z"
+            resident,
+            campaign,
+            source="phone",
+            title="Something else",
+            description="x y z",
         )
 
 
 def test_author_edits_until_others_support_then_cannot(campaign, resident):
     idea = propose(resident, campaign)
-    actions.do_edit_idea(resident, idea, title="Benches and shade", description="Now with trees.")
+    actions.do_edit_idea(
+        resident, idea, title="Benches and shade", description="Now with trees."
+    )
     idea.refresh_from_db()
     assert idea.title == "Benches and shade" and idea.edited_at is not None
     actions.do_support_idea(UserFactory(), idea)
     idea.refresh_from_db()
     with pytest.raises(actions.IdeaError, match="already supported or discussed"):
-        actions.do_edit_idea(resident, idea, title="Something else entirely", description="x")
+        actions.do_edit_idea(
+            resident, idea, title="Something else entirely", description="x"
+        )
 
 
 def test_nobody_edits_or_withdraws_another_residents_idea(campaign, resident, client):
@@ -107,7 +126,9 @@ def test_nobody_edits_or_withdraws_another_residents_idea(campaign, resident, cl
         actions.do_withdraw_idea(other, idea)
     client.force_login(other)
     assert client.get(f"/ideas/{idea.pk}/edit/").status_code == 403
-    response = client.post(f"/ideas/{idea.pk}/edit/", {"title": "Hijacked!", "description": "x"})
+    response = client.post(
+        f"/ideas/{idea.pk}/edit/", {"title": "Hijacked!", "description": "x"}
+    )
     assert response.status_code == 403
     idea.refresh_from_db()
     assert idea.title == "Benches in the market square"
@@ -190,10 +211,16 @@ XSS = [
 
 
 @pytest.mark.parametrize("payload", XSS)
-def test_xss_payloads_in_every_text_field_are_inert(campaign, resident, client, payload):
+def test_xss_payloads_in_every_text_field_are_inert(
+    campaign, resident, client, payload
+):
     idea = propose(
-        resident, campaign, title=f"Title {payload}", description=f"Body {payload}",
-        tags=[payload[:40]], address=f"Addr {payload}",
+        resident,
+        campaign,
+        title=f"Title {payload}",
+        description=f"Body {payload}",
+        tags=[payload[:40]],
+        address=f"Addr {payload}",
     )
     planner = PlannerFactory()
     actions.do_change_status(planner, idea, "accepted", f"Answer {payload}")
@@ -203,6 +230,44 @@ def test_xss_payloads_in_every_text_field_are_inert(campaign, resident, client, 
         assert "<img src=x" not in page
         assert "<svg/onload" not in page
     if payload == "{{ 7*7 }}":
-        assert "49" not in client.get(idea.get_absolute_url()).content.decode().split("Body")[1][:20]
+        assert (
+            "49"
+            not in client.get(idea.get_absolute_url())
+            .content.decode()
+            .split("Body")[1][:20]
+        )
     data = client.get(f"/api/ideas/{idea.pk}/").json()
-    assert data["title"] == f"Title {payload}"  # JSON carries text, escaped by consumers
+    assert (
+        data["title"] == f"Title {payload}"
+    )  # JSON carries text, escaped by consumers
+
+
+def test_planner_records_a_phone_idea_through_the_form(campaign, client):
+    resident = UserFactory(email="caller@example.org")
+    client.force_login(PlannerFactory())
+    response = client.post(
+        f"/ideas/campaign/{campaign.pk}/record/",
+        {
+            "source": "phone",
+            "resident_email": "caller@example.org",
+            "title": "Fix the potholes on Mill Road",
+            "description": "Called the city office on Monday.",
+        },
+    )
+    idea = Idea.objects.get(title="Fix the potholes on Mill Road")
+    assert (
+        response.status_code == 302 and response["Location"] == idea.get_absolute_url()
+    )
+    assert (idea.source, idea.author) == ("phone", resident)
+    page = client.get(idea.get_absolute_url()).content.decode()
+    assert "By phone" in page
+
+
+def test_author_edits_through_the_form(campaign, resident, resident_client):
+    idea = propose(resident, campaign)
+    response = resident_client.post(
+        f"/ideas/{idea.pk}/edit/",
+        {"title": "Benches with backrests", "description": "Comfortable ones."},
+    )
+    assert response.status_code == 302
+    assert Idea.objects.get(pk=idea.pk).title == "Benches with backrests"

@@ -17,8 +17,11 @@ pytestmark = pytest.mark.django_db
 
 def new_idea(campaign, **kw):
     return actions.do_propose_idea(
-        UserFactory(), campaign, title="Trees on Station Street",
-        description="Shade for the walk from the station.", **kw,
+        UserFactory(),
+        campaign,
+        title="Trees on Station Street",
+        description="Shade for the walk from the station.",
+        **kw,
     )
 
 
@@ -30,7 +33,9 @@ def test_support_once_and_take_it_back(campaign, resident):
     assert idea.support_count == 1 == Support.objects.filter(idea=idea).count()
     event = Event.objects.filter(topic=f"idea.{idea.pk}", type="idea.supported").last()
     assert event.data["counts"]["supports"] == 1
-    on_campaign = Event.objects.filter(topic=f"campaign.{campaign.pk}", type="idea.supported").last()
+    on_campaign = Event.objects.filter(
+        topic=f"campaign.{campaign.pk}", type="idea.supported"
+    ).last()
     assert on_campaign.data["counts"][f"supports.{idea.pk}"] == 1
     assert actions.do_unsupport_idea(resident, idea) is True
     idea.refresh_from_db()
@@ -61,9 +66,16 @@ def test_threshold_sends_the_idea_to_review_and_tells_planners():
     actions.do_support_idea(UserFactory(), idea)  # past the threshold: no second move
     idea.refresh_from_db()
     assert idea.state == IdeaState.UNDER_REVIEW and idea.review_started_at
-    assert OfficialResponse.objects.filter(idea=idea, to_state="under_review").count() == 1
+    assert (
+        OfficialResponse.objects.filter(idea=idea, to_state="under_review").count() == 1
+    )
     assert planner.notifications.filter(kind="idea.review").count() == 1
-    assert Event.objects.filter(topic=f"idea.{idea.pk}", type="idea.status_changed").count() == 1
+    assert (
+        Event.objects.filter(
+            topic=f"idea.{idea.pk}", type="idea.status_changed"
+        ).count()
+        == 1
+    )
 
 
 def test_support_is_closed_outside_the_phases_that_open_it(resident):
@@ -89,7 +101,8 @@ def test_anonymous_support_goes_to_login(client, campaign):
     assert "Log in to take part" in client.get(idea.get_absolute_url()).content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush would take the page tree migrations made with it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_supports_are_never_lost_or_doubled():
     """Twelve residents (and each of them twice) click at once, each on its own
     connection; the count equals the rows. Runs on SQLite and PostgreSQL."""
@@ -110,7 +123,9 @@ def test_concurrent_supports_are_never_lost_or_doubled():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=click, args=(u,)) for u in people for _ in (1, 2)]
+    threads = [
+        threading.Thread(target=click, args=(u,)) for u in people for _ in (1, 2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
