@@ -146,9 +146,13 @@ def _check_duplicate(user: Any, body: str) -> None:
         )
 
 
-def _screen(user: Any, text: str, *, premoderated: bool, kind: str) -> Any:
+def _screen(
+    user: Any, text: str, *, premoderated: bool, kind: str, record: bool = True
+) -> Any:
     try:
-        return screen_submission(user, text, premoderated=premoderated, kind=kind)
+        return screen_submission(
+            user, text, premoderated=premoderated, kind=kind, record=record
+        )
     except SubmissionRefused as refusal:
         raise DiscussionRefused(str(refusal)) from refusal
 
@@ -415,7 +419,7 @@ def do_edit_post(user: Any, post: Post, body: str) -> Post:
         return post
     # Edits are screened again (a blocklisted word added later must not slip in),
     # but an edit never makes a published post wait for review.
-    _screen(user, body, premoderated=False, kind="post")
+    _screen(user, body, premoderated=False, kind="post", record=False)
     before = {u.pk for u in render_body(post.body).mentioned}
     rendered = render_body(body)
     with transaction.atomic():

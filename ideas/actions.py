@@ -452,6 +452,7 @@ def do_edit_idea(
             f"{fields['title']}\n{fields['description']}",
             premoderated=campaign.premoderated,
             kind="idea",
+            record=False,
         )
     except SubmissionRefused as exc:
         raise IdeaError(str(exc)) from exc

@@ -195,6 +195,10 @@ RULE_CHECKS: dict[str, Callable[[Any, str, dict[str, Any], dict], Any]] = {
 }
 
 
+# Rules about the text itself; the others are about the contribution being new.
+TEXT_RULES = {"blocklist", "links"}
+
+
 @dataclass
 class PendingScreening:
     """The last screening in this context, so the queue item made when the held
@@ -221,8 +225,8 @@ def screen_submission(
 ) -> Screening:
     """Decide the initial visibility of new content, or raise SubmissionRefused.
 
-    `record=False` screens without counting the text as a new contribution
-    (for edits, which are not new contributions).
+    `record=False` is for edits: the text is screened (blocklist, links) but not
+    counted as a new contribution, so rate, repetition and probation do not apply.
     """
     from accounts.roles import ADMIN_ROLES, has_role
 
@@ -241,7 +245,8 @@ def screen_submission(
     held: _Outcome | None = None
     if authenticated:
         for name, config in rules().items():
-            if config["action"] == OFF:
+            # An edit is not a new contribution: only what its text says matters.
+            if config["action"] == OFF or (not record and name not in TEXT_RULES):
                 continue
             params = RULE_CHECKS[name](author, text, config, ctx)
             if params is None:

@@ -330,3 +330,16 @@ def test_dashboard_lists_ideas_past_their_answer_deadline(ana):
     )
     overdue = service_clock()["overdue"]
     assert [entry["label"] for entry in overdue] == [late.title]
+
+
+def test_an_edit_with_the_same_text_is_not_repeated_text(ana):
+    from ideas.actions import do_edit_idea, do_propose_idea
+    from tests.factories import make_campaign
+
+    campaign = make_campaign()
+    idea = do_propose_idea(ana, campaign, title="Shade trees", description="On Elm St.")
+    with rule("repeated_text", "hold", min_length=5):
+        edited = do_edit_idea(
+            ana, idea, title="Shade trees", description="On Elm St.", address="Elm"
+        )
+    assert edited.visibility == Visibility.PUBLISHED
