@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from ideas.urls import api_urlpatterns as ideas_api_urls
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -17,7 +18,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("search/", home_views.search, name="search"),
+    path("moderation/", include("moderation.urls")),
     path("discussions/", include("forums.urls")),
+    path("ideas/", include("ideas.urls")),
+    path("api/", include((ideas_api_urls, "api"))),
 ]
 
 if settings.DEBUG:

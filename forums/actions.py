@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import live
+from moderation.sanctions import ParticipationRefused, check_can_participate
 from moderation.screening import SubmissionRefused, screen_submission
 
 from . import fragments, notify
@@ -62,6 +63,10 @@ class DiscussionRefused(Exception):
 def _require_resident(user: Any) -> None:
     if user is None or not user.is_authenticated or not user.is_active:
         raise DiscussionRefused(str(LOG_IN_TO_TAKE_PART))
+    try:
+        check_can_participate(user)
+    except ParticipationRefused as refusal:
+        raise DiscussionRefused(str(refusal)) from refusal
 
 
 def _check_title(title: str) -> str:
@@ -141,9 +146,13 @@ def _check_duplicate(user: Any, body: str) -> None:
         )
 
 
-def _screen(user: Any, text: str, *, premoderated: bool, kind: str) -> Any:
+def _screen(
+    user: Any, text: str, *, premoderated: bool, kind: str, record: bool = True
+) -> Any:
     try:
-        return screen_submission(user, text, premoderated=premoderated, kind=kind)
+        return screen_submission(
+            user, text, premoderated=premoderated, kind=kind, record=record
+        )
     except SubmissionRefused as refusal:
         raise DiscussionRefused(str(refusal)) from refusal
 
@@ -410,7 +419,7 @@ def do_edit_post(user: Any, post: Post, body: str) -> Post:
         return post
     # Edits are screened again (a blocklisted word added later must not slip in),
     # but an edit never makes a published post wait for review.
-    _screen(user, body, premoderated=False, kind="post")
+    _screen(user, body, premoderated=False, kind="post", record=False)
     before = {u.pk for u in render_body(post.body).mentioned}
     rendered = render_body(body)
     with transaction.atomic():

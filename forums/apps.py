@@ -1,5 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _thread_scope(thread: Any) -> tuple[str, str]:
+    """What the moderation queue filters by: the forum, or the host (idea comments)."""
+    if thread.forum_id:
+        return f"forum.{thread.forum_id}", thread.forum.title
+    return thread.host_kind, str(_("Comments: %(kind)s") % {"kind": thread.host_kind})
+
+
+def _lock(moderator: Any, thread: Any, reason: str) -> None:
+    from .actions import do_lock_thread
+
+    do_lock_thread(moderator, thread, True, reason)
 
 
 class ForumsConfig(AppConfig):
@@ -12,7 +27,7 @@ class ForumsConfig(AppConfig):
         from accounts import privacy
         from accounts.roles import Role, register_role_permissions
         from live.topics import register_topic
-        from moderation.registry import register_content
+        from moderation.registry import register_content, register_content_action
 
         from .models import Post, Thread
         from .permissions import can_read_forum_key, can_read_thread_key
@@ -24,6 +39,7 @@ class ForumsConfig(AppConfig):
             url=lambda t: t.get_absolute_url(),
             excerpt=lambda t: t.title[:200],
             context=lambda t: t.forum.title if t.forum_id else t.host_kind,
+            scope=_thread_scope,
         )
         register_content(
             Post,
@@ -31,7 +47,9 @@ class ForumsConfig(AppConfig):
             url=lambda p: p.get_absolute_url(),
             excerpt=lambda p: p.body[:200],
             context=lambda p: p.thread.title,
+            scope=lambda p: _thread_scope(p.thread),
         )
+        register_content_action(Thread, "lock", str(_("Lock the thread")), _lock)
         register_topic("forum", can_read_forum_key)
         register_topic("thread", can_read_thread_key)
         privacy.register_export("forums", export_personal_data)

@@ -10,6 +10,12 @@ from accounts.roles import Role
 TEST_PASSWORD = "a-long-test-password-7"  # noqa: S105
 
 
+def _add_roles(user: User, create: bool, roles: list[Role] | None) -> None:
+    if create and roles:
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """A resident whose e-mail address is verified, so they can log in at once."""
 
@@ -32,26 +38,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(
         self, create: bool, extracted: list[Role] | None, **kwargs: object
     ) -> None:
-        if create and extracted:
-            for role in extracted:
-                self.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        _add_roles(self, create, extracted)
 
 
 def _staff_factory(role: Role) -> type[UserFactory]:
-    """A UserFactory whose accounts hold `role` unless the test names other roles."""
+    # A plain `roles = [...]` class attribute would replace the post-generation hook
+    # with a model field (User() got unexpected keyword 'roles'); pass it as the
+    # hook's default instead.
+    class StaffFactory(UserFactory):
+        roles = factory.PostGeneration(
+            lambda user, create, extracted, **kw: _add_roles(
+                user, create, extracted or [role]
+            )
+        )
 
-    def grant(
-        user, create: bool, extracted: list[Role] | None, **kwargs: object
-    ) -> None:
-        if create:
-            for wanted in extracted if extracted is not None else [role]:
-                user.groups.add(Group.objects.get_or_create(name=wanted.value)[0])
-
-    return type(
-        f"{role.name.title().replace('_', '')}Factory",
-        (UserFactory,),
-        {"roles": factory.PostGeneration(grant), "__module__": __name__},
-    )
+    StaffFactory.__name__ = f"{role.name.title().replace('_', '')}Factory"
+    return StaffFactory
 
 
 ModeratorFactory = _staff_factory(Role.MODERATOR)
@@ -105,3 +107,73 @@ class PostFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = factory.Sequence(lambda n: f"Post number {n}")
     body_html = factory.LazyAttribute(lambda o: f"<p>{o.body}</p>")
+
+
+# --- Idea campaigns -----------------------------------------------------------
+
+
+def make_campaign(
+    *,
+    phases: list[tuple[str, int, int]] | None = None,
+    categories: list[str] | None = None,
+    parent=None,
+    **fields,
+):
+    """A live CampaignPage under a campaign index; phases are (kind, start_days,
+    end_days) relative to now, default: collecting ideas from yesterday for a month."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from home.demo import seed_home
+    from ideas.models import CampaignIndexPage, CampaignPage, Phase
+
+    if parent is None:
+        parent = CampaignIndexPage.objects.first()
+        if parent is None:
+            home, _created = seed_home()
+            parent = home.add_child(
+                instance=CampaignIndexPage(title="Campaigns", slug="campaigns")
+            )
+    n = CampaignPage.objects.count() + 1
+    fields.setdefault("title", f"Campaign {n}")
+    fields.setdefault("slug", f"campaign-{n}")
+    fields.setdefault("question", "What should the city do?")
+    campaign = parent.add_child(instance=CampaignPage(**fields))
+    now = timezone.now()
+    for i, (kind, start, end) in enumerate(phases or [("collecting", -1, 30)]):
+        Phase.objects.create(
+            campaign=campaign,
+            kind=kind,
+            start=now + timedelta(days=start),
+            end=now + timedelta(days=end),
+            sort_order=i,
+        )
+    if categories:
+        campaign.categories.add(*categories)
+        campaign.save()
+    return CampaignPage.objects.get(pk=campaign.pk)
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "ideas.Idea"
+
+    campaign = factory.LazyFunction(make_campaign)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Idea number {n} for the city")
+    description = factory.Sequence(
+        lambda n: f"A longer description of idea {n}, saying what and why."
+    )
+
+
+# --- moderation ---------------------------------------------------------------
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "moderation.Sanction"
+
+    user = factory.SubFactory(UserFactory)
+    kind = "suspension"
+    reason = "Repeated insults in the Town square forum."

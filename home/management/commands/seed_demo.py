@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.demo import seed_accounts
 from forums import demo as forums_demo
 from home.demo import seed_home
+from ideas.demo import seed as seed_ideas
 
 
 class Command(BaseCommand):
@@ -32,3 +33,5 @@ class Command(BaseCommand):
             self.stdout.write("")
         else:
             self.stdout.write("The demo city is already loaded.")
+        for campaign in seed_ideas(home):
+            self.stdout.write(f"Created the campaign: {campaign.title}")
