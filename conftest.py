@@ -32,11 +32,15 @@ def resident_client(client, resident):
 
 
 @pytest.fixture(autouse=True)
-def _wagtail_root_after_flush(request):
-    """Transactional tests (browser, concurrency) end with a flush that also removes
-    the page-tree root Wagtail's migrations made; put it back for the next one."""
+def _wagtail_page_tree(request):
+    """Every database test starts with the page-tree root and default locale that
+    Wagtail's migrations made: transactional tests (browser, concurrency) end with a
+    flush that removes them, and whatever test runs next would find no tree."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    uses_db = marker is not None or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
         request.getfixturevalue("_django_db_helper")
         from django.conf import settings
         from wagtail.models import Locale, Page

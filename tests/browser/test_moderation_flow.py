@@ -14,11 +14,9 @@ from accounts.roles import Role
 from forums.actions import do_start_thread
 from tests.factories import UserFactory, make_forum
 
-# serialized_rollback: an earlier transactional test may have flushed the page
-# tree that the migrations made; this restores it before the story starts.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
