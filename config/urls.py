@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from ideas.urls import api_urlpatterns as ideas_api_urls
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("search/", home_views.search, name="search"),
+    path("ideas/", include("ideas.urls")),
+    path("api/", include((ideas_api_urls, "api"))),
 ]
 
 if settings.DEBUG:

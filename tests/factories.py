@@ -10,6 +10,12 @@ from accounts.roles import Role
 TEST_PASSWORD = "a-long-test-password-7"  # noqa: S105
 
 
+def _add_roles(user: User, create: bool, roles: list[Role] | None) -> None:
+    if create and roles:
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """A resident whose e-mail address is verified, so they can log in at once."""
 
@@ -32,21 +38,27 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(
         self, create: bool, extracted: list[Role] | None, **kwargs: object
     ) -> None:
-        if create and extracted:
-            for role in extracted:
-                self.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        _add_roles(self, create, extracted)
 
 
-class ModeratorFactory(UserFactory):
-    roles = [Role.MODERATOR]  # type: ignore[assignment]
+def _staff_factory(role: Role) -> type[UserFactory]:
+    # A plain `roles = [...]` class attribute would replace the post-generation hook
+    # with a model field (User() got unexpected keyword 'roles'); pass it as the
+    # hook's default instead.
+    class StaffFactory(UserFactory):
+        roles = factory.PostGeneration(
+            lambda user, create, extracted, **kw: _add_roles(
+                user, create, extracted or [role]
+            )
+        )
+
+    StaffFactory.__name__ = f"{role.name.title().replace('_', '')}Factory"
+    return StaffFactory
 
 
-class PlannerFactory(UserFactory):
-    roles = [Role.PLANNER]  # type: ignore[assignment]
-
-
-class CityAdminFactory(UserFactory):
-    roles = [Role.CITY_ADMIN]  # type: ignore[assignment]
+ModeratorFactory = _staff_factory(Role.MODERATOR)
+PlannerFactory = _staff_factory(Role.PLANNER)
+CityAdminFactory = _staff_factory(Role.CITY_ADMIN)
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):
@@ -57,3 +69,62 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = "test"
     text = factory.Sequence(lambda n: f"Something happened ({n})")
     url = "/"
+
+
+# --- Idea campaigns -----------------------------------------------------------
+
+
+def make_campaign(
+    *,
+    phases: list[tuple[str, int, int]] | None = None,
+    categories: list[str] | None = None,
+    parent=None,
+    **fields,
+):
+    """A live CampaignPage under a campaign index; phases are (kind, start_days,
+    end_days) relative to now, default: collecting ideas from yesterday for a month."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from ideas.models import CampaignIndexPage, CampaignPage, Phase
+
+    if parent is None:
+        parent = CampaignIndexPage.objects.first()
+        if parent is None:
+            root = Page.get_first_root_node()
+            home = root.get_children().first() or root
+            parent = home.add_child(
+                instance=CampaignIndexPage(title="Campaigns", slug="campaigns")
+            )
+    n = CampaignPage.objects.count() + 1
+    fields.setdefault("title", f"Campaign {n}")
+    fields.setdefault("slug", f"campaign-{n}")
+    fields.setdefault("question", "What should the city do?")
+    campaign = parent.add_child(instance=CampaignPage(**fields))
+    now = timezone.now()
+    for i, (kind, start, end) in enumerate(phases or [("collecting", -1, 30)]):
+        Phase.objects.create(
+            campaign=campaign,
+            kind=kind,
+            start=now + timedelta(days=start),
+            end=now + timedelta(days=end),
+            sort_order=i,
+        )
+    if categories:
+        campaign.categories.add(*categories)
+        campaign.save()
+    return CampaignPage.objects.get(pk=campaign.pk)
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "ideas.Idea"
+
+    campaign = factory.LazyFunction(make_campaign)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Idea number {n} for the city")
+    description = factory.Sequence(
+        lambda n: f"A longer description of idea {n}, saying what and why."
+    )

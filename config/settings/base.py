@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "live",
     "accounts",
     "moderation",
+    "forums",
+    "ideas",
     "insights",
     "home",
     # Wagtail
@@ -321,3 +323,22 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# ---------------------------------------------------------------------------
+# Maps (idea campaigns): Leaflet with a configurable tile server, whose origin
+# is added to the CSP's img-src (CSP_IMG_SOURCES adds more).
+# ---------------------------------------------------------------------------
+AGORA_MAP_TILES_URL = env.str(
+    "AGORA_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+AGORA_MAP_ATTRIBUTION = env.str(
+    "AGORA_MAP_ATTRIBUTION", default="© OpenStreetMap contributors"
+)
+_tiles_origin = "/".join(AGORA_MAP_TILES_URL.split("/")[:3])
+if _tiles_origin.startswith("https://") or _tiles_origin.startswith("http://"):
+    for _policy in (
+        CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        CONTENT_SECURITY_POLICY_ADMIN,
+    ):
+        if _tiles_origin not in _policy["img-src"]:
+            _policy["img-src"] = [*_policy["img-src"], _tiles_origin]

@@ -1,0 +1,794 @@
+"""Every change of state in idea campaigns goes through here.
+
+`check_<verb>_<noun>()` validates and enforces permission (raising IdeaError or
+PermissionDenied with a message the person can act on); `do_<verb>_<noun>()`
+writes in one transaction and emits live events after commit. Views, the admin,
+the demo seed and tests all call these, so each rule is written once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+
+from accounts.actions import do_notify
+from accounts.models import User
+from accounts.roles import Role, has_role
+from forums.actions import do_create_hosted_thread
+from live import publish_on_commit
+from moderation.models import Visibility
+from moderation.screening import SubmissionRefused, screen_submission
+
+from . import similar
+from .discussion import IDEA_HOST
+from .models import (
+    ANSWER_STATES,
+    VOTE_COUNT_FIELD,
+    CampaignPage,
+    Follow,
+    Idea,
+    IdeaSource,
+    IdeaState,
+    OfficialResponse,
+    Support,
+    Vote,
+    VoteChoice,
+)
+from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, Action
+from .photos import PhotoRefused, sanitise_photo
+
+logger = logging.getLogger(__name__)
+
+# Submission rate limits: (how many, per seconds). A resident with more ideas
+# than this in one sitting is rare; a script is not.
+PROPOSE_LIMITS = [(5, 10 * 60), (20, 24 * 3600)]
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 40
+
+
+class IdeaError(Exception):
+    """A refusal the person can act on; the message is shown to them."""
+
+
+# ---------------------------------------------------------------------------
+# Shared checks
+# ---------------------------------------------------------------------------
+
+
+def _require_resident(user: Any) -> None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Log in to take part."))
+
+
+def _require_phase(campaign: CampaignPage, action: Action) -> None:
+    if not campaign.live:
+        raise IdeaError(_("This campaign is not published."))
+    if campaign.allows(action):
+        return
+    if not campaign.has_started():
+        raise IdeaError(str(NOT_STARTED_MESSAGE))
+    raise IdeaError(str(ACTION_CLOSED_MESSAGES[action]))
+
+
+def _require_public_idea(idea: Idea) -> None:
+    if idea.visibility != Visibility.PUBLISHED:
+        raise IdeaError(_("This idea is not published yet, so it cannot be supported."))
+    if idea.state == IdeaState.WITHDRAWN:
+        raise IdeaError(_("This idea was withdrawn by its author."))
+
+
+def is_city_staff(user: Any) -> bool:
+    """Planners and city administrators answer ideas and record offline ones."""
+    return has_role(user, Role.PLANNER) or has_role(user, Role.CITY_ADMIN)
+
+
+def would_resident_be_allowed(campaign: CampaignPage, action: Action) -> bool:
+    """Rules discovery (adhocracy4): could a logged-in resident do this now?
+
+    Pages ask it for anonymous visitors to show "log in to take part" rather
+    than hiding an action that is open."""
+    return campaign.live and campaign.allows(action)
+
+
+def _check_rate(user: User, verb: str, limits: list[tuple[int, int]]) -> None:
+    for limit, seconds in limits:
+        key = f"ideas:rate:{verb}:{user.pk}:{seconds}"
+        cache.add(key, 0, timeout=seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=seconds)
+            count = 1
+        if count > limit:
+            raise IdeaError(
+                _(
+                    "You have proposed many ideas in a short time. Please wait a "
+                    "while before proposing another; what you wrote is kept below."
+                )
+            )
+
+
+def _clean_text(
+    value: str, name: str, max_length: int, *, required: bool = True
+) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise IdeaError(_("Please fill in the %(field)s.") % {"field": name})
+    if len(value) > max_length:
+        raise IdeaError(
+            _("The %(field)s is too long: at most %(n)d characters.")
+            % {"field": name, "n": max_length}
+        )
+    return value
+
+
+def _clean_location(
+    lat: float | None, lon: float | None
+) -> tuple[float | None, float | None]:
+    if (lat is None) != (lon is None):
+        raise IdeaError(_("Give both latitude and longitude, or neither."))
+    if (
+        lat is not None
+        and lon is not None
+        and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        raise IdeaError(_("That point is not on the map: check the coordinates."))
+    return lat, lon
+
+
+def _clean_categories(campaign: CampaignPage, categories: Iterable[Tag]) -> list[Tag]:
+    chosen = list(categories)
+    offered = {t.pk for t in campaign.category_choices()}
+    if any(t.pk not in offered for t in chosen):
+        raise IdeaError(_("Pick categories from those this campaign offers."))
+    return chosen
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    cleaned = []
+    for tag in tags:
+        tag = tag.strip().lower()
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise IdeaError(
+                _("Tags can be at most %(n)d characters long.") % {"n": MAX_TAG_LENGTH}
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise IdeaError(_("Use at most %(n)d tags.") % {"n": MAX_TAGS})
+    return cleaned
+
+
+# ---------------------------------------------------------------------------
+# Live events: fragments rendered by the same includes the pages use
+# ---------------------------------------------------------------------------
+
+
+def render_idea_card(idea: Idea) -> str:
+    return render_to_string(
+        "ideas/includes/idea_card.html", {"idea": idea, "campaign": idea.campaign}
+    )
+
+
+def render_timeline_entry(response: OfficialResponse) -> str:
+    return render_to_string("ideas/includes/timeline_entry.html", {"entry": response})
+
+
+def _publish_counts(idea: Idea, type: str) -> None:
+    idea.refresh_from_db(
+        fields=["support_count", "agree_count", "disagree_count", "pass_count"]
+    )
+    counts = {
+        "supports": idea.support_count,
+        "agree": idea.agree_count,
+        "disagree": idea.disagree_count,
+        "pass": idea.pass_count,
+    }
+    publish_on_commit(f"idea.{idea.pk}", type, {"counts": counts})
+    # On the campaign page each card's counters are named after the idea.
+    publish_on_commit(
+        f"campaign.{idea.campaign_id}",
+        type,
+        {"counts": {f"{name}.{idea.pk}": n for name, n in counts.items()}},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Propose, record on a resident's behalf, edit, withdraw
+# ---------------------------------------------------------------------------
+
+
+def check_propose_idea(user: Any, campaign: CampaignPage) -> None:
+    _require_resident(user)
+    _require_phase(campaign, Action.PROPOSE)
+
+
+def _idea_fields(
+    campaign: CampaignPage,
+    *,
+    title: str,
+    description: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+) -> dict[str, Any]:
+    title = _clean_text(title, str(_("title")), 150)
+    description = _clean_text(description, str(_("description")), 5000)
+    if len(title) < 5:
+        raise IdeaError(_("Give your idea a title of at least 5 characters."))
+    lat, lon = _clean_location(lat, lon)
+    address = _clean_text(address, str(_("address")), 200, required=False)
+    if not campaign.location_asked:
+        lat = lon = None
+        address = ""
+    return {
+        "title": title,
+        "description": description,
+        "lat": lat,
+        "lon": lon,
+        "address": address,
+    }
+
+
+def _save_new_idea(
+    idea: Idea,
+    categories: list[Tag],
+    tags: list[str],
+    photo: UploadedFile | None,
+) -> Idea:
+    if photo:
+        try:
+            clean = sanitise_photo(photo)
+        except PhotoRefused as exc:
+            raise IdeaError(str(exc)) from exc
+        idea.photo.save(clean.name, clean, save=False)
+    idea.save()
+    # One discussion per idea, made with it, so a comment never needs to create one.
+    idea.thread = do_create_hosted_thread(IDEA_HOST, idea.pk, title=idea.title)
+    idea.save(update_fields=["thread"])
+    if categories:
+        idea.categories.set(categories)
+    if tags:
+        idea.tags.set(tags)
+    if idea.author is not None:
+        # Authors hear about answers to their own ideas like any follower.
+        Follow.objects.get_or_create(user=idea.author, idea=idea)
+    similar.mark_changed(idea.campaign_id)
+    if idea.visibility == Visibility.PUBLISHED:
+        _announce_new_idea(idea)
+    return idea
+
+
+def _announce_new_idea(idea: Idea) -> None:
+    publish_on_commit(
+        f"campaign.{idea.campaign_id}",
+        "idea.created",
+        {
+            "html": render_idea_card(idea),
+            "mode": "prepend",
+            "list": f"campaign.{idea.campaign_id}:ideas",
+            "announce": _("New idea: %(title)s") % {"title": idea.title},
+        },
+    )
+    for follow in Follow.objects.filter(campaign_id=idea.campaign_id).select_related(
+        "user"
+    ):
+        do_notify(
+            follow.user,
+            "idea.created",
+            _("New idea in “%(campaign)s”: %(title)s")
+            % {"campaign": idea.campaign.title, "title": idea.title},
+            idea.get_absolute_url(),
+            actor=idea.author,
+        )
+
+
+def do_propose_idea(
+    user: User,
+    campaign: CampaignPage,
+    *,
+    title: str,
+    description: str,
+    categories: Iterable[Tag] = (),
+    tags: Iterable[str] = (),
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    photo: UploadedFile | None = None,
+) -> Idea:
+    """A resident proposes an idea; pre-moderation may hold it for a moderator."""
+    check_propose_idea(user, campaign)
+    fields = _idea_fields(
+        campaign,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address,
+    )
+    chosen = _clean_categories(campaign, categories)
+    tag_names = _clean_tags(tags)
+    try:
+        screening = screen_submission(
+            user,
+            f"{fields['title']}\n{fields['description']}",
+            premoderated=campaign.premoderated,
+            kind="idea",
+        )
+    except SubmissionRefused as exc:
+        raise IdeaError(str(exc)) from exc
+    _check_rate(user, "propose", PROPOSE_LIMITS)
+    with transaction.atomic():
+        idea = Idea(
+            campaign=campaign,
+            author=user,
+            source=IdeaSource.ONLINE,
+            visibility=screening.visibility,
+            visibility_reason=screening.reason,
+            **fields,
+        )
+        return _save_new_idea(idea, chosen, tag_names, photo)
+
+
+def check_record_idea(staff: Any, campaign: CampaignPage) -> None:
+    _require_resident(staff)
+    if not is_city_staff(staff):
+        raise PermissionDenied(
+            _(
+                "Only planners and city administrators record ideas on a resident's behalf."
+            )
+        )
+    if not campaign.allows(Action.PROPOSE):
+        raise IdeaError(str(ACTION_CLOSED_MESSAGES[Action.PROPOSE]))
+
+
+def do_record_idea(
+    staff: User,
+    campaign: CampaignPage,
+    *,
+    source: str,
+    title: str,
+    description: str,
+    resident: User | None = None,
+    submitter_name: str = "",
+    categories: Iterable[Tag] = (),
+    tags: Iterable[str] = (),
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+) -> Idea:
+    """Staff enter an idea gathered at a meeting, on paper or by phone."""
+    check_record_idea(staff, campaign)
+    if source not in IdeaSource.values or source == IdeaSource.ONLINE:
+        raise IdeaError(_("Say where the idea was gathered: meeting, paper or phone."))
+    fields = _idea_fields(
+        campaign,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address,
+    )
+    submitter_name = _clean_text(submitter_name, str(_("name")), 60, required=False)
+    chosen = _clean_categories(campaign, categories)
+    tag_names = _clean_tags(tags)
+    with transaction.atomic():
+        # Staff read it as they typed it in: no pre-moderation queue.
+        idea = Idea(
+            campaign=campaign,
+            author=resident,
+            recorded_by=staff,
+            source=source,
+            submitter_name=submitter_name,
+            **fields,
+        )
+        return _save_new_idea(idea, chosen, tag_names, None)
+
+
+def check_edit_idea(user: Any, idea: Idea) -> None:
+    _require_resident(user)
+    if idea.author_id != user.pk:
+        raise PermissionDenied(_("Only the author of an idea can change it."))
+    if idea.state == IdeaState.WITHDRAWN:
+        raise IdeaError(_("This idea was withdrawn and can no longer be changed."))
+    if idea.support_count or idea.vote_total or idea.comment_count:
+        raise IdeaError(
+            _(
+                "Others have already supported or discussed this idea, so it can no "
+                "longer be changed. Add a comment to clarify it instead."
+            )
+        )
+    if idea.state != IdeaState.PUBLISHED or not idea.campaign.is_open():
+        raise IdeaError(_("This idea can no longer be changed in this phase."))
+
+
+def do_edit_idea(
+    user: User,
+    idea: Idea,
+    *,
+    title: str,
+    description: str,
+    categories: Iterable[Tag] = (),
+    tags: Iterable[str] = (),
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    photo: UploadedFile | None = None,
+    remove_photo: bool = False,
+) -> Idea:
+    campaign = idea.campaign
+    check_edit_idea(user, idea)
+    fields = _idea_fields(
+        campaign,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address,
+    )
+    chosen = _clean_categories(campaign, categories)
+    tag_names = _clean_tags(tags)
+    try:
+        screening = screen_submission(
+            user,
+            f"{fields['title']}\n{fields['description']}",
+            premoderated=campaign.premoderated,
+            kind="idea",
+        )
+    except SubmissionRefused as exc:
+        raise IdeaError(str(exc)) from exc
+    with transaction.atomic():
+        # Re-check under the lock: a support may have arrived since the form opened.
+        locked = Idea.objects.select_for_update().get(pk=idea.pk)
+        locked.campaign = campaign
+        check_edit_idea(user, locked)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        if screening.visibility != Visibility.PUBLISHED:
+            locked.visibility = screening.visibility
+            locked.visibility_reason = screening.reason
+        if remove_photo and locked.photo:
+            locked.photo.delete(save=False)
+        if photo:
+            try:
+                clean = sanitise_photo(photo)
+            except PhotoRefused as exc:
+                raise IdeaError(str(exc)) from exc
+            locked.photo.save(clean.name, clean, save=False)
+        locked.edited_at = timezone.now()
+        locked.save()
+        locked.categories.set(chosen)
+        locked.tags.set(tag_names)
+        similar.mark_changed(locked.campaign_id)
+        if locked.visibility == Visibility.PUBLISHED:
+            publish_on_commit(
+                f"campaign.{locked.campaign_id}",
+                "idea.edited",
+                {
+                    "html": render_idea_card(locked),
+                    "mode": "replace",
+                    "dom_id": f"idea-{locked.pk}",
+                },
+            )
+    return locked
+
+
+def check_withdraw_idea(user: Any, idea: Idea) -> None:
+    _require_resident(user)
+    if idea.author_id != user.pk:
+        raise PermissionDenied(_("Only the author of an idea can withdraw it."))
+    if idea.state not in (IdeaState.PUBLISHED, IdeaState.UNDER_REVIEW):
+        raise IdeaError(
+            _("The city has already answered this idea; it stays on record.")
+        )
+
+
+def do_withdraw_idea(user: User, idea: Idea) -> Idea:
+    check_withdraw_idea(user, idea)
+    with transaction.atomic():
+        updated = Idea.objects.filter(
+            pk=idea.pk, state__in=[IdeaState.PUBLISHED, IdeaState.UNDER_REVIEW]
+        ).update(state=IdeaState.WITHDRAWN)
+        if not updated:
+            raise IdeaError(
+                _("The city has already answered this idea; it stays on record.")
+            )
+        idea.state = IdeaState.WITHDRAWN
+        similar.mark_changed(idea.campaign_id)
+        publish_on_commit(
+            f"campaign.{idea.campaign_id}",
+            "idea.withdrawn",
+            {"mode": "remove", "dom_id": f"idea-{idea.pk}"},
+        )
+    return idea
+
+
+# ---------------------------------------------------------------------------
+# Supports and votes
+# ---------------------------------------------------------------------------
+
+
+def check_support_idea(user: Any, idea: Idea) -> None:
+    _require_resident(user)
+    _require_public_idea(idea)
+    _require_phase(idea.campaign, Action.SUPPORT)
+    if idea.campaign.uses_votes:
+        raise IdeaError(_("In this campaign you vote agree, disagree or pass instead."))
+
+
+def do_support_idea(user: User, idea: Idea) -> bool:
+    """Support once; returns False if the resident already supported it."""
+    check_support_idea(user, idea)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Support.objects.create(user=user, idea=idea)
+        except IntegrityError:
+            return False
+        Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") + 1)
+        _publish_counts(idea, "idea.supported")
+        _maybe_start_review(idea)
+    return True
+
+
+def do_unsupport_idea(user: User, idea: Idea) -> bool:
+    check_support_idea(user, idea)
+    with transaction.atomic():
+        deleted, _n = Support.objects.filter(user=user, idea=idea).delete()
+        if not deleted:
+            return False
+        Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") - 1)
+        _publish_counts(idea, "idea.supported")
+    return True
+
+
+def check_vote_idea(user: Any, idea: Idea, choice: int) -> None:
+    _require_resident(user)
+    _require_public_idea(idea)
+    _require_phase(idea.campaign, Action.SUPPORT)
+    if not idea.campaign.uses_votes:
+        raise IdeaError(
+            _("In this campaign you support ideas rather than vote on them.")
+        )
+    if choice not in VoteChoice.values:
+        raise IdeaError(_("Choose agree, disagree or pass."))
+
+
+def do_vote_idea(user: User, idea: Idea, choice: int) -> Vote:
+    """Vote, or change one's vote while the phase allows it."""
+    check_vote_idea(user, idea, choice)
+    choice = VoteChoice(choice)
+    with transaction.atomic():
+        vote = Vote.objects.select_for_update().filter(user=user, idea=idea).first()
+        if vote is None:
+            try:
+                with transaction.atomic():
+                    vote = Vote.objects.create(user=user, idea=idea, choice=choice)
+            except IntegrityError:
+                # A concurrent click made it first: treat this one as a change.
+                vote = Vote.objects.select_for_update().get(user=user, idea=idea)
+            else:
+                Idea.objects.filter(pk=idea.pk).update(
+                    **{VOTE_COUNT_FIELD[choice]: F(VOTE_COUNT_FIELD[choice]) + 1}
+                )
+                _publish_counts(idea, "idea.voted")
+                _maybe_start_review(idea)
+                return vote
+        if vote.choice != choice:
+            old = VoteChoice(vote.choice)
+            Idea.objects.filter(pk=idea.pk).update(
+                **{
+                    VOTE_COUNT_FIELD[old]: F(VOTE_COUNT_FIELD[old]) - 1,
+                    VOTE_COUNT_FIELD[choice]: F(VOTE_COUNT_FIELD[choice]) + 1,
+                }
+            )
+            vote.choice = choice
+            vote.save(update_fields=["choice", "updated_at"])
+            _publish_counts(idea, "idea.voted")
+            _maybe_start_review(idea)
+    return vote
+
+
+def _maybe_start_review(idea: Idea) -> None:
+    """Crossing the threshold sends the idea to official review, exactly once."""
+    campaign = idea.campaign
+    reached = idea.agree_count if campaign.uses_votes else idea.support_count
+    if reached < campaign.support_threshold:
+        return
+    now = timezone.now()
+    moved = Idea.objects.filter(pk=idea.pk, state=IdeaState.PUBLISHED).update(
+        state=IdeaState.UNDER_REVIEW, review_started_at=now
+    )
+    if not moved:
+        return
+    idea.state = IdeaState.UNDER_REVIEW
+    idea.review_started_at = now
+    response = OfficialResponse.objects.create(
+        idea=idea,
+        from_state=IdeaState.PUBLISHED,
+        to_state=IdeaState.UNDER_REVIEW,
+        text=_(
+            "This idea reached %(n)d supports, so the city will review it and answer "
+            "within %(days)d days."
+        )
+        % {"n": campaign.support_threshold, "days": campaign.answer_deadline_days},
+        created_at=now,
+    )
+    _publish_status(idea, response)
+    planners = User.objects.filter(
+        groups__name__in=[Role.PLANNER.value], is_active=True
+    ).distinct()
+    for planner in planners:
+        do_notify(
+            planner,
+            "idea.review",
+            _("An idea reached the support threshold and awaits your answer: %(title)s")
+            % {"title": idea.title},
+            idea.get_absolute_url(),
+        )
+
+
+# ---------------------------------------------------------------------------
+# Status changes with an official answer
+# ---------------------------------------------------------------------------
+
+
+def check_change_status(user: Any, idea: Idea, new_state: str, text: str) -> None:
+    _require_resident(user)
+    if not is_city_staff(user):
+        raise PermissionDenied(_("Only planners and city administrators answer ideas."))
+    if new_state not in ANSWER_STATES:
+        raise IdeaError(_("Choose one of the states the city can give an idea."))
+    if idea.state == IdeaState.WITHDRAWN:
+        raise IdeaError(_("This idea was withdrawn by its author."))
+    if not (text or "").strip():
+        if new_state == IdeaState.NOT_SELECTED:
+            raise IdeaError(
+                _("Say why the idea was not selected: residents are owed a reason.")
+            )
+        raise IdeaError(_("Write the official answer residents will read."))
+    if len(text) > 5000:
+        raise IdeaError(_("The answer is too long: at most 5000 characters."))
+
+
+def do_change_status(
+    user: User, idea: Idea, new_state: str, text: str
+) -> OfficialResponse:
+    """Staff set an idea's state with an answer; author, supporters and followers hear."""
+    check_change_status(user, idea, new_state, text)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            Idea.objects.select_for_update().select_related("campaign").get(pk=idea.pk)
+        )
+        response = OfficialResponse.objects.create(
+            idea=locked,
+            from_state=locked.state,
+            to_state=new_state,
+            text=text.strip(),
+            by=user,
+            created_at=now,
+        )
+        locked.state = new_state
+        update = ["state"]
+        if locked.answered_at is None:
+            locked.answered_at = now
+            update.append("answered_at")
+        if new_state == IdeaState.UNDER_REVIEW and locked.review_started_at is None:
+            locked.review_started_at = now
+            update.append("review_started_at")
+        locked.save(update_fields=update)
+        _publish_status(locked, response)
+        _notify_status(locked, response, user)
+    idea.state = locked.state
+    idea.answered_at = locked.answered_at
+    return response
+
+
+def _publish_status(idea: Idea, response: OfficialResponse) -> None:
+    publish_on_commit(
+        f"idea.{idea.pk}",
+        "idea.status_changed",
+        {
+            "html": render_timeline_entry(response),
+            "mode": "append",
+            "list": f"idea.{idea.pk}:timeline",
+            "announce": _("The city answered: %(state)s")
+            % {"state": response.get_to_state_display()},
+        },
+    )
+
+
+def status_recipients(idea: Idea) -> list[User]:
+    """The author, supporters (agree voters in vote mode) and followers, once each."""
+    ids: set[int] = set()
+    if idea.author_id:
+        ids.add(idea.author_id)
+    if idea.campaign.uses_votes:
+        ids.update(
+            Vote.objects.filter(idea=idea, choice=VoteChoice.AGREE).values_list(
+                "user_id", flat=True
+            )
+        )
+    else:
+        ids.update(Support.objects.filter(idea=idea).values_list("user_id", flat=True))
+    ids.update(Follow.objects.filter(idea=idea).values_list("user_id", flat=True))
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _notify_status(idea: Idea, response: OfficialResponse, actor: User) -> None:
+    text = _("You said, we did: “%(title)s” is now %(state)s. %(answer)s") % {
+        "title": idea.title,
+        "state": response.get_to_state_display().lower(),
+        "answer": response.text,
+    }
+    made = []
+    for recipient in status_recipients(idea):
+        note = do_notify(recipient, "idea.status", text, idea.get_absolute_url(), actor)
+        if note is not None:
+            made.append(note.pk)
+    if made:
+        from .tasks import email_notifications
+
+        transaction.on_commit(lambda: _enqueue_email(email_notifications, made))
+
+
+def _enqueue_email(task: Any, ids: list[int]) -> None:
+    try:
+        task.enqueue(ids)
+    except Exception:
+        # The inbox has the notification already; a lost e-mail is logged, not raised.
+        logger.exception("could not enqueue notification e-mail")
+
+
+# ---------------------------------------------------------------------------
+# Follow
+# ---------------------------------------------------------------------------
+
+
+def check_follow(user: Any) -> None:
+    _require_resident(user)
+
+
+def do_follow_campaign(user: User, campaign: CampaignPage) -> bool:
+    check_follow(user)
+    _obj, created = Follow.objects.get_or_create(user=user, campaign=campaign)
+    return created
+
+
+def do_unfollow_campaign(user: User, campaign: CampaignPage) -> bool:
+    check_follow(user)
+    return Follow.objects.filter(user=user, campaign=campaign).delete()[0] > 0
+
+
+def do_follow_idea(user: User, idea: Idea) -> bool:
+    check_follow(user)
+    if not idea.is_visible_to(user):
+        raise IdeaError(_("This idea is not published."))
+    _obj, created = Follow.objects.get_or_create(user=user, idea=idea)
+    return created
+
+
+def do_unfollow_idea(user: User, idea: Idea) -> bool:
+    check_follow(user)
+    return Follow.objects.filter(user=user, idea=idea).delete()[0] > 0
+
+
+def validation_message(exc: Exception) -> str:
+    """One sentence for a refusal, whatever exception carried it."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)

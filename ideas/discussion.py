@@ -1,0 +1,99 @@
+"""Ideas' comments are a discussion hosted by the forums engine (forums.hosts).
+
+This module tells forums who may read and post (the campaign's phase decides)
+and keeps each idea's comment count in step with its thread, inside the same
+transaction as the post.
+"""
+
+from typing import Any
+
+from django.db.models import F
+from django.db.models.signals import post_save
+from django.utils.translation import gettext as _
+
+from forums.hosts import register_thread_host
+from forums.models import Post
+from moderation.models import Visibility
+
+from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, Action
+
+IDEA_HOST = "idea"
+
+
+def _idea(host_id: int) -> Any:
+    from .models import Idea
+
+    return Idea.objects.select_related("campaign", "author").filter(pk=host_id).first()
+
+
+def can_read(user: Any, host_id: int) -> bool:
+    idea = _idea(host_id)
+    return bool(idea and idea.campaign.live and idea.is_visible_to(user))
+
+
+def can_post(user: Any, host_id: int) -> str | None:
+    """None if the user may comment now, else why not (the phase decides)."""
+    from .models import IdeaState
+
+    idea = _idea(host_id)
+    if idea is None or not idea.campaign.live or not idea.is_visible_to(user):
+        return str(_("This discussion is not available."))
+    if idea.visibility != Visibility.PUBLISHED:
+        return str(_("Comments open once the idea is published."))
+    if idea.state == IdeaState.WITHDRAWN:
+        return str(_("This idea was withdrawn by its author."))
+    if idea.campaign.allows(Action.COMMENT):
+        return None
+    if not idea.campaign.has_started():
+        return str(NOT_STARTED_MESSAGE)
+    return str(ACTION_CLOSED_MESSAGES[Action.COMMENT])
+
+
+def _url(host_id: int) -> str:
+    return f"/ideas/{host_id}/"
+
+
+def _premoderated(host_id: int) -> bool:
+    idea = _idea(host_id)
+    return bool(idea and idea.campaign.premoderated)
+
+
+def _recipients(host_id: int) -> list[Any]:
+    idea = _idea(host_id)
+    return [idea.author] if idea and idea.author else []
+
+
+def count_comment(sender: Any, instance: Post, created: bool, **kwargs: Any) -> None:
+    """A published post in an idea's thread counts as a comment on the idea.
+
+    Runs inside forums' do_reply transaction, so the two counts commit together.
+    A post published later by a moderator is counted by recounting the thread.
+    """
+    from .models import Idea
+
+    thread = instance.thread
+    if thread.host_kind != IDEA_HOST or kwargs.get("raw"):
+        return
+    if created:
+        if instance.visibility == Visibility.PUBLISHED:
+            Idea.objects.filter(pk=thread.host_id).update(
+                comment_count=F("comment_count") + 1
+            )
+        return
+    published = Post.objects.filter(
+        thread_id=thread.pk, visibility=Visibility.PUBLISHED
+    ).count()
+    Idea.objects.filter(pk=thread.host_id).update(comment_count=published)
+
+
+def register() -> None:
+    register_thread_host(
+        IDEA_HOST,
+        can_read=can_read,
+        can_post=can_post,
+        url=_url,
+        premoderated=_premoderated,
+        recipients=_recipients,
+        label=str(_("idea")),
+    )
+    post_save.connect(count_comment, sender=Post, dispatch_uid="ideas.count_comment")

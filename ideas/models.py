@@ -1,0 +1,579 @@
+"""Idea campaigns: the city asks (Wagtail pages), residents propose, support and vote
+(plain models), the city answers (official responses on a timeline)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItemBase
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.images.blocks import ImageBlock
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from moderation.models import ModeratableContent
+
+from .phases import PHASE_ACTIONS, Action, PhaseKind
+
+
+class CampaignIndexPage(Page):
+    """Lists the city's campaigns; CampaignPages live under it."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    subpage_types = ["ideas.CampaignPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("campaign index")
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context["campaigns"] = (
+            CampaignPage.objects.live()
+            .public()
+            .child_of(self)
+            .order_by("-first_published_at")
+        )
+        return context
+
+
+class CampaignCategory(TaggedItemBase):
+    """A category the campaign offers (a taggit tag); ideas pick among these."""
+
+    content_object = ParentalKey(
+        "ideas.CampaignPage", on_delete=models.CASCADE, related_name="category_items"
+    )
+
+
+class VotingMode(models.TextChoices):
+    SUPPORT = "support", _("Support (one support per resident)")
+    AGREE_DISAGREE = "agree_disagree", _("Agree / disagree / pass on every idea")
+
+
+class CampaignPage(Page):
+    """One question the city asks its residents, with its phases and rules.
+
+    Edited by city staff in the page tree; what residents may do at any moment
+    follows from the phase dates (see ideas.phases).
+    """
+
+    question = models.CharField(_("question asked"), max_length=255)
+    intro = StreamField(
+        [
+            (
+                "paragraph",
+                blocks.RichTextBlock(features=["bold", "italic", "link", "ol", "ul"]),
+            ),
+            ("heading", blocks.CharBlock(form_classname="title")),
+            ("image", ImageBlock()),
+        ],
+        blank=True,
+        verbose_name=_("introduction"),
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("image"),
+    )
+    categories = ClusterTaggableManager(
+        through=CampaignCategory,
+        blank=True,
+        verbose_name=_("categories offered"),
+        help_text=_("Residents pick one or more of these for their ideas."),
+    )
+    location_asked = models.BooleanField(
+        _("ask for a location"),
+        default=False,
+        help_text=_("Ideas may carry a point on a map."),
+    )
+    map_lat = models.FloatField(
+        _("map centre latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    map_lon = models.FloatField(
+        _("map centre longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=13)
+    support_threshold = models.PositiveIntegerField(
+        _("support threshold"),
+        default=50,
+        help_text=_(
+            "Supports (or agree votes) at which an idea goes to official review."
+        ),
+    )
+    answer_deadline_days = models.PositiveSmallIntegerField(
+        _("answer deadline (days)"),
+        default=8,
+        help_text=_("Days the city has to answer an idea once it is under review."),
+    )
+    premoderated = models.BooleanField(
+        _("pre-moderate new ideas"),
+        default=False,
+        help_text=_("A moderator reads every new idea before it appears."),
+    )
+    voting_mode = models.CharField(
+        _("voting mode"),
+        max_length=20,
+        choices=VotingMode.choices,
+        default=VotingMode.SUPPORT,
+    )
+    featured = models.BooleanField(_("feature on the home page"), default=True)
+    attribution = models.TextField(
+        _("data attribution"),
+        blank=True,
+        help_text=_("Shown on the page when the ideas come from an outside source."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("question"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        InlinePanel("phases", label=_("Phases"), min_num=1),
+        MultiFieldPanel(
+            [
+                FieldPanel("categories"),
+                FieldPanel("voting_mode"),
+                FieldPanel("support_threshold"),
+                FieldPanel("answer_deadline_days"),
+                FieldPanel("premoderated"),
+                FieldPanel("featured"),
+            ],
+            heading=_("Rules"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("location_asked"),
+                FieldPanel("map_lat"),
+                FieldPanel("map_lon"),
+                FieldPanel("map_zoom"),
+            ],
+            heading=_("Map"),
+        ),
+        FieldPanel("attribution"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("question")]
+
+    parent_page_types = ["ideas.CampaignIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("campaign")
+
+    # --- phases ---------------------------------------------------------------
+
+    def phase_list(self) -> list[Phase]:
+        cached = self.__dict__.get("_phase_list")
+        if cached is None:
+            cached = list(self.phases.all().order_by("start", "sort_order"))
+            self.__dict__["_phase_list"] = cached
+        return cached
+
+    def current_phase(self, now: datetime | None = None) -> Phase | None:
+        now = now or timezone.now()
+        for phase in self.phase_list():
+            if phase.start <= now < phase.end:
+                return phase
+        return None
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        phases = self.phase_list()
+        return bool(phases) and phases[0].start <= now
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        phase = self.current_phase(now)
+        return phase is not None and bool(PHASE_ACTIONS[phase.kind])
+
+    def allows(self, action: Action, now: datetime | None = None) -> bool:
+        phase = self.current_phase(now)
+        return phase is not None and action in PHASE_ACTIONS[phase.kind]
+
+    @property
+    def uses_votes(self) -> bool:
+        return self.voting_mode == VotingMode.AGREE_DISAGREE
+
+    def category_choices(self) -> list[Tag]:
+        return list(self.categories.all().order_by("name"))
+
+    def get_template(self, request: Any, *args: Any, **kwargs: Any) -> str:
+        return "ideas/campaign_page.html"
+
+    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The campaign page is a list with filters, sorting and a stable random
+        # order per visitor: a view, not a template context.
+        from .views import campaign_page
+
+        return campaign_page(request, self)
+
+
+class Phase(Orderable):
+    """One phase of a campaign, with its dates; its kind names the actions it opens."""
+
+    campaign = ParentalKey(
+        CampaignPage, on_delete=models.CASCADE, related_name="phases"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PhaseKind.choices)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+
+    panels = [FieldPanel("kind"), FieldPanel("start"), FieldPanel("end")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")),
+                name="ideas_phase_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+    @property
+    def actions(self) -> frozenset[Action]:
+        return PHASE_ACTIONS[self.kind]
+
+
+class IdeaState(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ACCEPTED = "accepted", _("Accepted")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    WITHDRAWN = "withdrawn", _("Withdrawn by its author")
+
+
+# States a planner can set with an official answer.
+ANSWER_STATES = [
+    IdeaState.UNDER_REVIEW,
+    IdeaState.ACCEPTED,
+    IdeaState.PLANNED,
+    IdeaState.IN_PROGRESS,
+    IdeaState.IMPLEMENTED,
+    IdeaState.NOT_SELECTED,
+]
+
+
+class IdeaSource(models.TextChoices):
+    ONLINE = "online", _("Online")
+    MEETING = "meeting", _("At a public meeting")
+    PAPER = "paper", _("On paper")
+    PHONE = "phone", _("By phone")
+
+
+class TaggedIdea(TaggedItemBase):
+    """A resident's free tag on an idea."""
+
+    content_object = models.ForeignKey(
+        "ideas.Idea", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+def _random_key() -> int:
+    return secrets.randbelow(2**31 - 1)
+
+
+def idea_photo_path(instance: Idea, filename: str) -> str:
+    # Never trust the uploaded name: a random one with the checked extension.
+    ext = filename.rsplit(".", 1)[-1].lower()
+    return f"ideas/photos/{secrets.token_hex(12)}.{ext}"
+
+
+class IdeaQuerySet(models.QuerySet["Idea"]):
+    def public(self) -> IdeaQuerySet:
+        """What anyone may see: published content, not withdrawn, on a live campaign."""
+        from moderation.models import Visibility
+
+        return self.filter(visibility=Visibility.PUBLISHED).exclude(
+            state=IdeaState.WITHDRAWN
+        )
+
+
+class Idea(ModeratableContent):
+    """A resident's proposal in a campaign (or one recorded by staff on their behalf)."""
+
+    campaign = models.ForeignKey(
+        CampaignPage, on_delete=models.CASCADE, related_name="ideas"
+    )
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("description"), max_length=5000)
+    categories = models.ManyToManyField(
+        Tag, blank=True, related_name="+", verbose_name=_("categories")
+    )
+    tags = TaggableManager(through=TaggedIdea, blank=True, verbose_name=_("tags"))
+    lat = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lon = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    address = models.CharField(_("address or place"), max_length=200, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=idea_photo_path, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ideas",
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        choices=IdeaSource.choices,
+        default=IdeaSource.ONLINE,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The staff member who entered an idea gathered offline."),
+    )
+    submitter_name = models.CharField(
+        _("name given by the resident"),
+        max_length=60,
+        blank=True,
+        help_text=_("For ideas recorded offline from someone without an account."),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=IdeaState.choices,
+        default=IdeaState.PUBLISHED,
+        db_index=True,
+    )
+    # The idea's discussion, hosted by the forums engine (one thread per idea).
+    thread = models.OneToOneField(
+        "forums.Thread",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    support_count = models.PositiveIntegerField(_("supports"), default=0)
+    agree_count = models.PositiveIntegerField(_("agree"), default=0)
+    disagree_count = models.PositiveIntegerField(_("disagree"), default=0)
+    pass_count = models.PositiveIntegerField(_("pass"), default=0)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0)
+    # A random number drawn once; the per-visitor random order mixes it with the
+    # visitor's seed in SQL, so the order is stable across pages and cheap.
+    random_key = models.BigIntegerField(default=_random_key, editable=False)
+    created_at = models.DateTimeField(
+        _("proposed"), default=timezone.now, db_index=True
+    )
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    review_started_at = models.DateTimeField(
+        _("under review since"), null=True, blank=True
+    )
+    answered_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+
+    objects = IdeaQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title", boost=2),
+        index.SearchField("description"),
+        index.FilterField("campaign_id"),
+        index.FilterField("visibility"),
+        index.FilterField("state"),
+    ]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["campaign", "visibility", "-created_at"],
+                name="idea_campaign_new_idx",
+            ),
+            models.Index(
+                fields=["campaign", "visibility", "-support_count"],
+                name="idea_campaign_sup_idx",
+            ),
+            models.Index(
+                fields=["campaign", "visibility", "-comment_count"],
+                name="idea_campaign_com_idx",
+            ),
+        ]
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas:idea", args=[self.pk])
+
+    @property
+    def approval_count(self) -> int:
+        """What counts towards the threshold: supports, or agree votes in vote mode."""
+        return self.agree_count if self.campaign.uses_votes else self.support_count
+
+    @property
+    def is_located(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    @property
+    def vote_total(self) -> int:
+        return self.agree_count + self.disagree_count + self.pass_count
+
+    def answer_due(self) -> datetime | None:
+        if self.review_started_at is None:
+            return None
+        return self.review_started_at + timezone.timedelta(
+            days=self.campaign.answer_deadline_days
+        )
+
+
+class Support(models.Model):
+    """One resident's support of one idea (support mode)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_supports"
+    )
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "idea"], name="ideas_support_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.idea_id}"
+
+
+class VoteChoice(models.IntegerChoices):
+    AGREE = 1, _("Agree")
+    DISAGREE = -1, _("Disagree")
+    PASS = 0, _("Pass")
+
+
+VOTE_COUNT_FIELD = {
+    VoteChoice.AGREE: "agree_count",
+    VoteChoice.DISAGREE: "disagree_count",
+    VoteChoice.PASS: "pass_count",
+}
+
+
+class Vote(models.Model):
+    """One resident's agree/disagree/pass vote on one idea (Pol.is-style campaigns)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_votes"
+    )
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="votes")
+    choice = models.SmallIntegerField(choices=VoteChoice.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "idea"], name="ideas_vote_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} votes {self.choice} on {self.idea_id}"
+
+
+class OfficialResponse(models.Model):
+    """One entry of an idea's timeline: a change of state and the city's answer.
+
+    `by` is null for what the system did itself (reaching the support threshold).
+    """
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="responses")
+    from_state = models.CharField(max_length=20, choices=IdeaState.choices)
+    to_state = models.CharField(max_length=20, choices=IdeaState.choices)
+    text = models.TextField(_("answer"), max_length=5000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("official response")
+        verbose_name_plural = _("official responses")
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.from_state} -> {self.to_state}"
+
+
+class Follow(models.Model):
+    """A resident follows a campaign (new ideas) or an idea (answers, changes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_follows"
+    )
+    campaign = models.ForeignKey(
+        CampaignPage,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="follows",
+    )
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(campaign__isnull=False) & Q(idea__isnull=True))
+                | (Q(campaign__isnull=True) & Q(idea__isnull=False)),
+                name="ideas_follow_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "campaign"],
+                condition=Q(campaign__isnull=False),
+                name="ideas_follow_campaign_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idea"],
+                condition=Q(idea__isnull=False),
+                name="ideas_follow_idea_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.campaign_id or self.idea_id}"

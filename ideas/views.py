@@ -1,0 +1,572 @@
+"""Pages of idea campaigns. Views parse the request and render; actions decide and write."""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Value
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from moderation.models import Visibility, visible_to_q
+
+from . import actions, similar
+from .forms import AnswerForm, IdeaForm, RecordIdeaForm, VoteForm
+from .models import (
+    CampaignPage,
+    Follow,
+    Idea,
+    IdeaState,
+    OfficialResponse,
+    Support,
+    Vote,
+    VoteChoice,
+)
+from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, PHASE_ACTIONS, Action
+
+IDEAS_PER_PAGE = 20
+MAP_POINTS = 500
+RANDOM_PRIME = 2_147_483_647  # 2**31 - 1: random_key * multiplier stays within int64
+
+SORTS = {
+    "random": gettext_lazy("Random"),
+    "new": gettext_lazy("Newest"),
+    "supported": gettext_lazy("Most supported"),
+    "discussed": gettext_lazy("Most discussed"),
+}
+
+PUBLIC_STATES = [s for s in IdeaState.values if s != IdeaState.WITHDRAWN]
+
+
+def _visitor_seed(request: HttpRequest) -> int:
+    """The visitor's random order: from the link (so pages agree) or their session."""
+    raw = request.GET.get("seed", "")
+    if raw.isdigit() and 0 < int(raw) < RANDOM_PRIME:
+        return int(raw)
+    seed = request.session.get("ideas_seed")
+    if not isinstance(seed, int) or not 0 < seed < RANDOM_PRIME:
+        seed = secrets.randbelow(RANDOM_PRIME - 1) + 1
+        request.session["ideas_seed"] = seed
+    return seed
+
+
+def sort_ideas(qs: QuerySet[Idea], sort: str, seed: int) -> QuerySet[Idea]:
+    if sort == "supported":
+        return qs.order_by("-support_count", "-agree_count", "-id")
+    if sort == "discussed":
+        return qs.order_by("-comment_count", "-id")
+    if sort == "new":
+        return qs.order_by("-created_at", "-id")
+    # A different permutation per seed, computed in SQL on SQLite and PostgreSQL
+    # alike: (random_key * seed) mod p is a bijection of the stored random keys.
+    shuffle = ExpressionWrapper(
+        (F("random_key") * Value(seed) + Value(seed // 7)) % Value(RANDOM_PRIME),
+        output_field=BigIntegerField(),
+    )
+    return qs.alias(shuffle=shuffle).order_by("shuffle", "id")
+
+
+def campaign_ideas(campaign: CampaignPage, user: Any) -> QuerySet[Idea]:
+    return (
+        Idea.objects.filter(campaign=campaign)
+        .filter(visible_to_q(user))
+        .exclude(state=IdeaState.WITHDRAWN)
+    )
+
+
+def answer_record(campaign: CampaignPage) -> dict[str, Any]:
+    """How many ideas the city answered, how fast, and which are past the deadline."""
+    base = Idea.objects.public().filter(campaign=campaign)
+    rows = list(
+        base.filter(answered_at__isnull=False).values_list(
+            "answered_at", "review_started_at", "created_at"
+        )
+    )
+    days = [
+        (answered - (review or created)).total_seconds() / 86400
+        for answered, review, created in rows
+    ]
+    deadline = timezone.now() - timezone.timedelta(days=campaign.answer_deadline_days)
+    overdue = base.filter(
+        state=IdeaState.UNDER_REVIEW,
+        answered_at__isnull=True,
+        review_started_at__lt=deadline,
+    ).order_by("review_started_at")
+    overdue_list = list(overdue.only("pk", "title", "review_started_at")[:10])
+    return {
+        "answered": len(rows),
+        "awaiting": base.filter(
+            state=IdeaState.UNDER_REVIEW, answered_at__isnull=True
+        ).count(),
+        "median_days": round(statistics.median(days), 1) if days else None,
+        "overdue": overdue_list,
+        "overdue_count": overdue.count()
+        if len(overdue_list) == 10
+        else len(overdue_list),
+        "deadline_days": campaign.answer_deadline_days,
+    }
+
+
+def _phase_context(campaign: CampaignPage, user: Any) -> dict[str, Any]:
+    phase = campaign.current_phase()
+    open_actions = PHASE_ACTIONS[phase.kind] if phase else frozenset()
+    closed_message = ""
+    if phase is None:
+        closed_message = (
+            NOT_STARTED_MESSAGE
+            if not campaign.has_started()
+            else _("This campaign is closed. Thank you to everyone who took part.")
+        )
+    return {
+        "phase": phase,
+        "phases": campaign.phase_list(),
+        "can_propose": Action.PROPOSE in open_actions,
+        "can_support": Action.SUPPORT in open_actions,
+        "can_comment": Action.COMMENT in open_actions,
+        "propose_closed_message": ACTION_CLOSED_MESSAGES[Action.PROPOSE],
+        "support_closed_message": ACTION_CLOSED_MESSAGES[Action.SUPPORT],
+        "campaign_closed_message": closed_message,
+        "is_staff_answerer": actions.is_city_staff(user),
+    }
+
+
+def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+    user = request.user
+    sort = request.GET.get("sort", "random")
+    if sort not in SORTS:
+        sort = "random"
+    seed = _visitor_seed(request)
+    category = request.GET.get("category", "")[:100]
+    state = request.GET.get("state", "")
+    tag = request.GET.get("tag", "")[:100]
+    query = request.GET.get("q", "").strip()[:200]
+
+    qs = campaign_ideas(campaign, user)
+    if category:
+        qs = qs.filter(categories__slug=category)
+    if state in PUBLIC_STATES:
+        qs = qs.filter(state=state)
+    if tag:
+        qs = qs.filter(tags__slug=tag)
+    if query:
+        # Wagtail's search backend finds the ids; the filters and sort stay in SQL.
+        found = Idea.objects.filter(campaign=campaign).search(query)
+        qs = qs.filter(pk__in=[hit.pk for hit in found[:1000]])
+    qs = (
+        sort_ideas(qs, sort, seed)
+        .select_related("author")
+        .prefetch_related("categories")
+    )
+
+    page = Paginator(qs, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
+    ideas = list(page.object_list)
+    params = {
+        k: v
+        for k, v in {
+            "sort": sort,
+            "category": category,
+            "state": state,
+            "tag": tag,
+            "q": query,
+            "seed": seed if sort == "random" else "",
+        }.items()
+        if v
+    }
+    follows_campaign = user.is_authenticated and (
+        Follow.objects.filter(user=user, campaign=campaign).exists()
+    )
+
+    map_points = []
+    if campaign.location_asked:
+        map_points = [
+            {"id": pk, "title": title, "lat": lat, "lon": lon, "url": f"/ideas/{pk}/"}
+            for pk, title, lat, lon in Idea.objects.public()
+            .filter(campaign=campaign, lat__isnull=False, lon__isnull=False)
+            .order_by("-created_at")
+            .values_list("pk", "title", "lat", "lon")[:MAP_POINTS]
+        ]
+    context = {
+        "page": campaign,
+        "campaign": campaign,
+        "self": campaign,
+        "ideas_page": page,
+        "ideas": ideas,
+        "sort": sort,
+        "sorts": SORTS,
+        "category": category,
+        "state": state,
+        "states": [(s, IdeaState(s).label) for s in PUBLIC_STATES],
+        "tag": tag,
+        "query": query,
+        "categories": campaign.category_choices(),
+        "query_string": urlencode(params),
+        "filters_active": bool(category or state or tag or query),
+        "follows_campaign": follows_campaign,
+        "record": answer_record(campaign),
+        "map_points": map_points,
+        "map_tiles_url": settings.AGORA_MAP_TILES_URL,
+        "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
+        **_phase_context(campaign, user),
+    }
+    return render(request, "ideas/campaign_page.html", context)
+
+
+def _get_campaign(pk: int) -> CampaignPage:
+    campaign = CampaignPage.objects.live().public().filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def _get_idea(request: HttpRequest, pk: int) -> Idea:
+    idea = get_object_or_404(Idea.objects.select_related("campaign", "author"), pk=pk)
+    if not idea.campaign.live or not idea.is_visible_to(request.user):
+        raise Http404
+    return idea
+
+
+def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    campaign = idea.campaign
+    user = request.user
+    timeline = list(OfficialResponse.objects.filter(idea=idea).select_related("by"))
+    viewer: dict[str, Any] = {"supports": False, "vote": None, "follows": False}
+    if user.is_authenticated:
+        viewer["supports"] = Support.objects.filter(user=user, idea=idea).exists()
+        viewer["vote"] = (
+            Vote.objects.filter(user=user, idea=idea)
+            .values_list("choice", flat=True)
+            .first()
+        )
+        viewer["follows"] = Follow.objects.filter(user=user, idea=idea).exists()
+    can_edit = can_withdraw = False
+    if user.is_authenticated and idea.author_id == user.pk:
+        try:
+            actions.check_edit_idea(user, idea)
+            can_edit = True
+        except (actions.IdeaError, PermissionDenied):
+            pass
+        try:
+            actions.check_withdraw_idea(user, idea)
+            can_withdraw = True
+        except (actions.IdeaError, PermissionDenied):
+            pass
+    context = {
+        "idea": idea,
+        "campaign": campaign,
+        "categories": list(idea.categories.all()),
+        "tags": list(idea.tags.all()),
+        "timeline": timeline,
+        "viewer": viewer,
+        "can_edit": can_edit,
+        "can_withdraw": can_withdraw,
+        "answer_form": AnswerForm() if actions.is_city_staff(user) else None,
+        "vote_choices": VoteChoice.choices,
+        "answer_due": idea.answer_due(),
+        **_phase_context(campaign, user),
+    }
+    return render(request, "ideas/idea_detail.html", context)
+
+
+def _similar_ideas(
+    campaign: CampaignPage, text: str, exclude: list[int] | None = None
+) -> list[Idea]:
+    hits = similar.similar_idea_ids(campaign.pk, text, exclude=exclude)
+    if not hits:
+        return []
+    found = Idea.objects.public().filter(pk__in=[pk for pk, _ in hits]).in_bulk()
+    return [found[pk] for pk, _ in hits if pk in found]
+
+
+def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    campaign = _get_campaign(campaign_pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    closed = ""
+    try:
+        actions.check_propose_idea(request.user, campaign)
+    except actions.IdeaError as exc:
+        closed = str(exc)
+    form = IdeaForm(request.POST or None, request.FILES or None, campaign=campaign)
+    similar_ideas: list[Idea] = []
+    preview = False
+    if request.method == "POST" and not closed and form.is_valid():
+        text = f"{form.cleaned_data['title']}. {form.cleaned_data['description']}"
+        if "preview" in request.POST:
+            # The no-JS path to "has someone proposed this already?".
+            similar_ideas = _similar_ideas(campaign, text)
+            preview = True
+        else:
+            try:
+                idea = actions.do_propose_idea(
+                    request.user,
+                    campaign,
+                    photo=form.cleaned_data.get("photo"),
+                    **form.action_kwargs(),
+                )
+            except (actions.IdeaError, PermissionDenied) as exc:
+                form.add_error(None, str(exc))
+            else:
+                if idea.visibility == Visibility.PUBLISHED:
+                    messages.success(request, _("Thank you: your idea is published."))
+                else:
+                    messages.info(request, idea.visibility_reason)
+                return redirect(idea.get_absolute_url())
+    return render(
+        request,
+        "ideas/idea_form.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "closed_message": closed,
+            "similar_ideas": similar_ideas,
+            "preview": preview,
+            "heading": _("Propose an idea"),
+            "similar_url": f"/ideas/campaign/{campaign.pk}/similar/",
+            "map_tiles_url": settings.AGORA_MAP_TILES_URL,
+            "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+def edit_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        actions.check_edit_idea(request.user, idea)
+    except PermissionDenied:
+        raise
+    except actions.IdeaError as exc:
+        messages.error(request, str(exc))
+        return redirect(idea.get_absolute_url())
+    initial = {
+        "title": idea.title,
+        "description": idea.description,
+        "categories": list(idea.categories.all()),
+        "tags": ", ".join(t.name for t in idea.tags.all()),
+        "lat": idea.lat,
+        "lon": idea.lon,
+        "address": idea.address,
+    }
+    form = IdeaForm(
+        request.POST or None,
+        request.FILES or None,
+        campaign=idea.campaign,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_edit_idea(
+                request.user,
+                idea,
+                photo=form.cleaned_data.get("photo"),
+                remove_photo=form.cleaned_data.get("photo") is False,
+                **form.action_kwargs(),
+            )
+        except actions.IdeaError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your idea is updated."))
+            return redirect(idea.get_absolute_url())
+    return render(
+        request,
+        "ideas/idea_form.html",
+        {
+            "campaign": idea.campaign,
+            "idea": idea,
+            "form": form,
+            "heading": _("Change your idea"),
+            "similar_url": f"/ideas/campaign/{idea.campaign_id}/similar/",
+            "map_tiles_url": settings.AGORA_MAP_TILES_URL,
+            "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+def record_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    campaign = _get_campaign(campaign_pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not actions.is_city_staff(request.user):
+        raise PermissionDenied(_("Only planners and city administrators record ideas."))
+    form = RecordIdeaForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        resident = None
+        email = form.cleaned_data.get("resident_email")
+        if email:
+            resident = User.objects.filter(email__iexact=email).first()
+            if resident is None:
+                form.add_error(
+                    "resident_email", _("No account has this e-mail address.")
+                )
+        if not form.errors:
+            try:
+                idea = actions.do_record_idea(
+                    request.user,
+                    campaign,
+                    source=form.cleaned_data["source"],
+                    resident=resident,
+                    submitter_name=form.cleaned_data.get("submitter_name", ""),
+                    **form.action_kwargs(),
+                )
+            except actions.IdeaError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The idea is recorded."))
+                return redirect(idea.get_absolute_url())
+    return render(
+        request,
+        "ideas/idea_form.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "heading": _("Record an idea gathered offline"),
+            "map_tiles_url": settings.AGORA_MAP_TILES_URL,
+            "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
+        },
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+def _act(
+    request: HttpRequest, idea: Idea, fn: Any, *args: Any, ok: str = ""
+) -> HttpResponse:
+    """Run one action for a POSTed button and go back to where the visitor was."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(idea.get_absolute_url())
+    try:
+        fn(request.user, *args)
+    except actions.IdeaError as exc:
+        messages.error(request, str(exc))
+    else:
+        if ok:
+            messages.success(request, ok)
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(idea.get_absolute_url())
+
+
+@require_POST
+def support_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    if request.POST.get("undo"):
+        return _act(request, idea, actions.do_unsupport_idea, idea)
+    return _act(
+        request, idea, actions.do_support_idea, idea, ok=_("You support this idea.")
+    )
+
+
+@require_POST
+def vote_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose agree, disagree or pass."))
+        return redirect(idea.get_absolute_url())
+    return _act(request, idea, actions.do_vote_idea, idea, form.cleaned_data["choice"])
+
+
+@require_POST
+def withdraw_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    return _act(
+        request, idea, actions.do_withdraw_idea, idea, ok=_("Your idea is withdrawn.")
+    )
+
+
+@require_POST
+def follow_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    if request.POST.get("undo"):
+        return _act(request, idea, actions.do_unfollow_idea, idea)
+    return _act(
+        request,
+        idea,
+        actions.do_follow_idea,
+        idea,
+        ok=_("You will hear when this idea changes."),
+    )
+
+
+@require_POST
+def follow_campaign(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    campaign = _get_campaign(campaign_pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(campaign.url)
+    if request.POST.get("undo"):
+        actions.do_unfollow_campaign(request.user, campaign)
+    else:
+        actions.do_follow_campaign(request.user, campaign)
+        messages.success(request, _("You will hear about new ideas in this campaign."))
+    return redirect(campaign.url)
+
+
+@require_POST
+def answer_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = _get_idea(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(idea.get_absolute_url())
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_change_status(
+                request.user,
+                idea,
+                form.cleaned_data["state"],
+                form.cleaned_data["text"],
+            )
+        except actions.IdeaError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("The answer is published and residents are told.")
+            )
+            return redirect(idea.get_absolute_url())
+    elif not actions.is_city_staff(request.user):
+        raise PermissionDenied(_("Only planners and city administrators answer ideas."))
+    messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect(idea.get_absolute_url())
+
+
+@require_GET
+def similar_ideas_json(request: HttpRequest, campaign_pk: int) -> JsonResponse:
+    """For the propose form's script: the ideas most like what is being typed."""
+    campaign = _get_campaign(campaign_pk)
+    text = f"{request.GET.get('title', '')[:150]}. {request.GET.get('description', '')[:2000]}"
+    exclude = [int(x) for x in [request.GET.get("exclude", "")] if x.isdigit()]
+    ideas = _similar_ideas(campaign, text.strip(". "), exclude)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": i.pk,
+                    "title": i.title,
+                    "url": i.get_absolute_url(),
+                    "supports": i.support_count,
+                    "state": i.get_state_display(),
+                }
+                for i in ideas
+            ]
+        }
+    )
+
+
+def campaign_redirect(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    return redirect(_get_campaign(campaign_pk).url)
