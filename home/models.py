@@ -1,5 +1,7 @@
 """The city's front page: the root of the page tree that campaigns and forums hang from."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -35,3 +37,22 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from ideas.models import CampaignPage
+
+        context = super().get_context(request, *args, **kwargs)
+        campaigns = list(
+            CampaignPage.objects.live()
+            .public()
+            .filter(featured=True)
+            .prefetch_related("phases")
+            .order_by("-first_published_at")[:6]
+        )
+        for campaign in campaigns:
+            # Phases are prefetched: the current phase costs no query per campaign.
+            campaign.__dict__["_phase_list"] = sorted(
+                campaign.phases.all(), key=lambda p: (p.start, p.sort_order)
+            )
+        context["campaigns"] = campaigns
+        return context

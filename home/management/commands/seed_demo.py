@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.demo import seed_accounts
 from home.demo import seed_home
+from ideas.demo import seed as seed_ideas
 
 
 class Command(BaseCommand):
@@ -29,3 +30,5 @@ class Command(BaseCommand):
             self.stdout.write("")
         else:
             self.stdout.write("The demo city is already loaded.")
+        for campaign in seed_ideas(home):
+            self.stdout.write(f"Created the campaign: {campaign.title}")
