@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("search/", home_views.search, name="search"),
     path("ideas/", include("ideas.urls")),
+    path("insights/", include("insights.urls")),
     path("api/", include((ideas_api_urls, "api"))),
 ]
 

@@ -128,3 +128,18 @@ class IdeaFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(
         lambda n: f"A longer description of idea {n}, saying what and why."
     )
+
+
+# --- Insights -----------------------------------------------------------------
+
+
+class InsightReportFactory(factory.django.DjangoModelFactory):
+    """A finished report with no clusters; tests that need real results run the task."""
+
+    class Meta:
+        model = "insights.InsightReport"
+
+    campaign = factory.LazyFunction(make_campaign)
+    parameters = factory.LazyFunction(lambda: {"k": "auto", "seed": 0, "filters": {}})
+    status = "succeeded"
+    progress = 100
