@@ -45,6 +45,7 @@ STAGES: dict[str, tuple[int, Any]] = {
 }
 # A matched cluster must draw at least this share of its ideas from one earlier one.
 MATCH_SHARE = 0.4
+FIT_TOLERANCE = 0.75
 MAX_K = 30
 
 
@@ -236,9 +237,12 @@ def _compare(
     unseen = [d for d in docs if int(d.id) not in before]
     if unseen and previous.model:
         model = ClusterModel.from_bytes(bytes(previous.model))
-        placed, _sims = model.assign_many([d.text for d in unseen])
-        for d, c in zip(unseen, placed.tolist(), strict=True):
-            if c >= 0:
+        placed, sims = model.assign_many([d.text for d in unseen])
+        # An idea far from every earlier centre belongs to no earlier topic:
+        # the same tolerance as ClusterModel.drift.
+        floor = model.fit_mean_similarity * FIT_TOLERANCE
+        for d, c, sim in zip(unseen, placed.tolist(), sims.tolist(), strict=True):
+            if c >= 0 and sim >= floor:
                 before[int(d.id)] = c
     prev_clusters = {c["id"]: c for c in previous.clusters()}
     last = previous.last_idea_id or 0
@@ -246,28 +250,38 @@ def _compare(
     for idea_id, c in assignments.items():
         members[c].append(idea_id)
     out: dict[str, Any] = {}
-    matched: set[int] = set()
+    # Each earlier topic's successor is the cluster that took most of its ideas;
+    # other clusters drawn mainly from it are parts split off it.
+    candidates: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for c in clusters:
         ids = members[c["id"]]
         origins = Counter(before[int(i)] for i in ids if int(i) in before)
-        entry: dict[str, Any] = {
+        out[str(c["id"])] = {
             "new_ideas": sum(1 for i in ids if int(i) > last),
             "previous": None,
         }
         if origins:
             origin, n = origins.most_common(1)[0]
-            share = n / len(ids)
-            if share >= MATCH_SHARE and origin in prev_clusters:
-                prev = prev_clusters[origin]
+            if n / len(ids) >= MATCH_SHARE and origin in prev_clusters:
+                candidates[origin].append((n, c["id"]))
+    matched: set[int] = set()
+    sizes = {c["id"]: c["size"] for c in clusters}
+    for origin, claims in candidates.items():
+        prev = prev_clusters[origin]
+        claims.sort(reverse=True)
+        for rank, (n, cid) in enumerate(claims):
+            entry = out[str(cid)]
+            entry.update(
+                previous=origin,
+                previous_label=prev["label"],
+                previous_size=prev["size"],
+                share=round(n / sizes[cid], 3),
+            )
+            if rank == 0:
                 matched.add(origin)
-                entry.update(
-                    previous=origin,
-                    previous_label=prev["label"],
-                    previous_size=prev["size"],
-                    growth=c["size"] - prev["size"],
-                    share=round(share, 3),
-                )
-        out[str(c["id"])] = entry
+                entry["growth"] = sizes[cid] - prev["size"]
+            else:
+                entry["split"] = True
     faded = [
         {"id": p["id"], "label": p["label"], "size": p["size"]}
         for p in prev_clusters.values()
@@ -383,7 +397,9 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
                 "total_supports": c["stats"]["total_supports"],
                 "few_voices": c["stats"]["few_voices"],
                 "previous_number": comp.get("previous"),
-                "previous_size": comp.get("previous_size"),
+                "previous_size": comp.get("previous_size")
+                if "growth" in comp
+                else None,
                 "new_ideas": comp.get("new_ideas", 0),
             }
         )

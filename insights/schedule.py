@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from ideas.models import CampaignPage, Idea
-from ideas.phases import PHASE_ACTIONS
+from ideas.phases import PHASE_ACTIONS, Action
 
 from .models import InsightReport
 
@@ -16,8 +16,13 @@ NIGHTLY_AGE = timedelta(days=1)
 
 
 def closing_time(campaign: CampaignPage) -> datetime | None:
-    """When residents' last chance to propose or vote ended (or will end)."""
-    ends = [p.end for p in campaign.phase_list() if PHASE_ACTIONS[p.kind]]
+    """When residents' last chance to propose, support or vote ended (or will end);
+    the discussion may go on while the city reviews."""
+    ends = [
+        p.end
+        for p in campaign.phase_list()
+        if PHASE_ACTIONS[p.kind] & {Action.PROPOSE, Action.SUPPORT}
+    ]
     return max(ends) if ends else None
 
 
