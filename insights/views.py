@@ -321,7 +321,9 @@ def report_print(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
     if not report.succeeded:
         return redirect(report.get_absolute_url())
-    return render(request, "insights/report_print.html", report_context(report))
+    context = report_context(report)
+    context["printing"] = True
+    return render(request, "insights/report_print.html", context)
 
 
 @login_required
