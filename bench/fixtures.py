@@ -16,3 +16,174 @@ def home_page() -> dict[str, Any]:
 
 def bare_view() -> dict[str, Any]:
     return {"path": "/healthz"}
+
+
+# --- Idea campaigns -----------------------------------------------------------
+
+BENCH_IDEAS = 10_000
+WORDS = [
+    "trees",
+    "bus",
+    "lane",
+    "park",
+    "bench",
+    "shade",
+    "school",
+    "crossing",
+    "water",
+    "fountain",
+    "library",
+    "night",
+    "bike",
+    "parking",
+    "street",
+    "light",
+    "square",
+    "market",
+    "housing",
+    "rent",
+    "playground",
+    "river",
+    "path",
+    "noise",
+    "traffic",
+    "safety",
+    "pool",
+    "garden",
+    "flowers",
+    "bins",
+    "recycling",
+    "square",
+    "tram",
+    "station",
+]
+
+
+def _bench_campaign() -> Any:
+    """A support-mode campaign with 10,000 located, categorised ideas (made once)."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from home.demo import seed_home
+    from ideas.models import CampaignIndexPage, CampaignPage, Idea, Phase
+
+    existing = CampaignPage.objects.filter(slug="bench-campaign").first()
+    if existing is not None:
+        return existing
+    home, _created = seed_home()
+    index = CampaignIndexPage.objects.first() or home.add_child(
+        instance=CampaignIndexPage(title="Campaigns", slug="campaigns")
+    )
+    campaign = index.add_child(
+        instance=CampaignPage(
+            title="Bench campaign",
+            slug="bench-campaign",
+            question="What should change?",
+            location_asked=True,
+            map_lat=50.88,
+            map_lon=4.70,
+        )
+    )
+    campaign.categories.add("Parks", "Transport", "Safety", "Culture")
+    campaign.save_revision().publish()
+    now = timezone.now()
+    Phase.objects.create(
+        campaign=campaign,
+        kind="collecting",
+        start=now - timedelta(days=30),
+        end=now + timedelta(days=30),
+    )
+    people = User.objects.bulk_create(
+        [
+            User(email=f"bench-idea-{i}@example.org", display_name=f"Bench {i}")
+            for i in range(100)
+        ]
+    )
+    rng = random.Random(7)
+    ideas = Idea.objects.bulk_create(
+        [
+            Idea(
+                campaign=campaign,
+                author=people[i % 100],
+                title=" ".join(rng.choices(WORDS, k=6)).capitalize(),
+                description=" ".join(rng.choices(WORDS, k=40)),
+                lat=50.85 + rng.random() * 0.06,
+                lon=4.66 + rng.random() * 0.08,
+                support_count=rng.randint(0, 200),
+                comment_count=rng.randint(0, 40),
+                created_at=now - timedelta(minutes=i),
+            )
+            for i in range(BENCH_IDEAS)
+        ],
+        batch_size=2000,
+    )
+    tags = list(campaign.categories.all())
+    through = Idea.categories.through
+    through.objects.bulk_create(
+        [
+            through(idea_id=idea.pk, tag_id=tags[n % 4].pk)
+            for n, idea in enumerate(ideas)
+        ],
+        batch_size=5000,
+    )
+    return CampaignPage.objects.get(pk=campaign.pk)
+
+
+def _campaign_path(query: str) -> dict[str, Any]:
+    return {"path": _bench_campaign().url + query}
+
+
+def campaign_random() -> dict[str, Any]:
+    # A visitor paging through their own random order carries its seed in the link.
+    return _campaign_path("?sort=random&seed=123457&page=3")
+
+
+def campaign_newest() -> dict[str, Any]:
+    return _campaign_path("?sort=new")
+
+
+def campaign_supported() -> dict[str, Any]:
+    return _campaign_path("?sort=supported")
+
+
+def campaign_discussed() -> dict[str, Any]:
+    return _campaign_path("?sort=discussed")
+
+
+def campaign_category_filter() -> dict[str, Any]:
+    return _campaign_path("?category=parks&sort=new&page=2")
+
+
+def idea_page_200_comments() -> dict[str, Any]:
+    """An idea page whose discussion has 200 comments (first page), anonymous visitor."""
+    from forums.actions import do_create_hosted_thread
+    from forums.markup import render_body
+    from forums.models import Post, Thread
+    from ideas.models import Idea
+
+    campaign = _bench_campaign()
+    idea = Idea.objects.filter(campaign=campaign).order_by("id").first()
+    if idea.thread_id is None:
+        thread = do_create_hosted_thread("idea", idea.pk, title=idea.title)
+        people = list(idea.campaign.ideas.values_list("author_id", flat=True)[:20])
+        posts = []
+        for i in range(200):
+            body = (
+                f"Comment {i}: **{WORDS[i % len(WORDS)]}** matters here, see point {i}."
+            )
+            posts.append(
+                Post(
+                    thread=thread,
+                    author_id=people[i % len(people)],
+                    body=body,
+                    body_html=render_body(body).html,
+                )
+            )
+        Post.objects.bulk_create(posts)
+        last = thread.posts.order_by("-id").first()
+        Thread.objects.filter(pk=thread.pk).update(post_count=200, last_post_id=last.pk)
+        Idea.objects.filter(pk=idea.pk).update(thread=thread, comment_count=200)
+    return {"path": f"/ideas/{idea.pk}/"}

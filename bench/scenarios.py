@@ -26,3 +26,25 @@ SCENARIOS = [
         "home_page", "home_page", "The front page as an anonymous visitor sees it"
     ),
 ]
+
+SCENARIOS += [
+    Scenario(
+        f"campaign_10000_{name}",
+        fixture,
+        f"A campaign page with 10,000 ideas, {what}, anonymous visitor",
+    )
+    for name, fixture, what in (
+        ("random", "campaign_random", "random order (seeded), page 3"),
+        ("newest", "campaign_newest", "newest first"),
+        ("supported", "campaign_supported", "most supported first"),
+        ("discussed", "campaign_discussed", "most discussed first"),
+        ("category", "campaign_category_filter", "filtered by one category, page 2"),
+    )
+]
+SCENARIOS.append(
+    Scenario(
+        "idea_page_200_comments",
+        "idea_page_200_comments",
+        "An idea page whose discussion has 200 comments, anonymous visitor",
+    )
+)

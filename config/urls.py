@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("search/", home_views.search, name="search"),
+    path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),
     path("insights/", include("insights.urls")),
     path("api/", include((ideas_api_urls, "api"))),

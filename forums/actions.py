@@ -283,9 +283,8 @@ def _publish_thread_row(thread: Thread) -> None:
 # ---------------------------------------------------------------------------
 
 
-def check_reply(
-    user: Any, thread: Thread, body: str, reply_to: Post | None = None
-) -> None:
+def check_can_reply(user: Any, thread: Thread) -> None:
+    """May `user` post in `thread` at all (before looking at the text)?"""
     _require_resident(user)
     if not can_read_thread(user, thread):
         raise DiscussionRefused(_("This discussion is not available."))
@@ -302,6 +301,12 @@ def check_reply(
         refusal = host_for(thread.host_kind).can_post(user, thread.host_id)
         if refusal:
             raise DiscussionRefused(str(refusal))
+
+
+def check_reply(
+    user: Any, thread: Thread, body: str, reply_to: Post | None = None
+) -> None:
+    check_can_reply(user, thread)
     if reply_to is not None and (
         reply_to.thread_id != thread.pk
         or reply_to.is_deleted
@@ -531,13 +536,23 @@ def do_unfollow_thread(user: Any, thread: Thread) -> None:
     ThreadFollow.objects.filter(user=user, thread=thread).delete()
 
 
-def do_mark_thread_read(user: Any, thread: Thread, post_id: int) -> None:
-    """Move the resident's read marker forward to `post_id` (never back)."""
+def do_mark_thread_read(
+    user: Any, thread: Thread, post_id: int, *, known: ReadState | None = None
+) -> None:
+    """Move the resident's read marker forward to `post_id` (never back).
+
+    `known` is the marker the caller has already read (or None if it looked and
+    found none), which saves a query on every thread page.
+    """
     if not user.is_authenticated or not post_id:
         return
-    updated = ReadState.objects.filter(
-        user=user, thread=thread, last_read_post_id__lt=post_id
-    ).update(last_read_post_id=post_id, updated_at=timezone.now())
+    if known is not None and known.last_read_post_id >= post_id:
+        return
+    updated = 0
+    if known is not None:
+        updated = ReadState.objects.filter(
+            user=user, thread=thread, last_read_post_id__lt=post_id
+        ).update(last_read_post_id=post_id, updated_at=timezone.now())
     if not updated:
         ReadState.objects.bulk_create(
             [ReadState(user=user, thread=thread, last_read_post_id=post_id)],

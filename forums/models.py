@@ -17,6 +17,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 from moderation.models import ModeratableContent, Visibility, visible_to_q
 
@@ -44,7 +45,9 @@ class ForumIndexPage(Page):
         from .queries import forum_summaries
 
         context = super().get_context(request, *args, **kwargs)
-        context["forums"] = forum_summaries(self.get_children().live().public())
+        context["forums"] = forum_summaries(
+            self.get_children().live().public(), request.user
+        )
         return context
 
 
@@ -115,7 +118,7 @@ class ForumPage(Page):
         return context
 
 
-class ThreadQuerySet(models.QuerySet["Thread"]):
+class ThreadQuerySet(SearchableQuerySetMixin, models.QuerySet["Thread"]):
     def visible_to(self, user: Any) -> "ThreadQuerySet":
         return self.filter(visible_to_q(user))
 
@@ -224,7 +227,7 @@ class Thread(index.Indexed, ModeratableContent):
         return f"thread.{self.pk}"
 
 
-class PostQuerySet(models.QuerySet["Post"]):
+class PostQuerySet(SearchableQuerySetMixin, models.QuerySet["Post"]):
     def visible_to(self, user: Any) -> "PostQuerySet":
         return self.filter(visible_to_q(user))
 

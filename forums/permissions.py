@@ -25,7 +25,12 @@ def forum_is_readable(forum: ForumPage, user: Any) -> bool:
     """
     if not forum.live:
         return False
-    if forum.get_view_restrictions().exists():
+    # Asked several times per request (page, reply form, topics): remember it.
+    restricted = forum.__dict__.get("_forums_restricted")
+    if restricted is None:
+        restricted = forum.get_view_restrictions().exists()
+        forum.__dict__["_forums_restricted"] = restricted
+    if restricted:
         return is_forum_staff(user)
     return True
 

@@ -24,6 +24,7 @@ from wagtail.fields import StreamField
 from wagtail.images.blocks import ImageBlock
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 from moderation.models import ModeratableContent
 
@@ -307,7 +308,7 @@ def idea_photo_path(instance: Idea, filename: str) -> str:
     return f"ideas/photos/{secrets.token_hex(12)}.{ext}"
 
 
-class IdeaQuerySet(models.QuerySet["Idea"]):
+class IdeaQuerySet(SearchableQuerySetMixin, models.QuerySet["Idea"]):
     def public(self) -> IdeaQuerySet:
         """What anyone may see: published content, not withdrawn, on a live campaign."""
         from moderation.models import Visibility
@@ -317,7 +318,7 @@ class IdeaQuerySet(models.QuerySet["Idea"]):
         )
 
 
-class Idea(ModeratableContent):
+class Idea(index.Indexed, ModeratableContent):
     """A resident's proposal in a campaign (or one recorded by staff on their behalf)."""
 
     campaign = models.ForeignKey(
@@ -408,7 +409,7 @@ class Idea(ModeratableContent):
     search_fields = [
         index.SearchField("title", boost=2),
         index.SearchField("description"),
-        index.FilterField("campaign_id"),
+        index.FilterField("campaign"),
         index.FilterField("visibility"),
         index.FilterField("state"),
     ]

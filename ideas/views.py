@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Value
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from forums.hosts import discussion_context
 from moderation.models import Visibility, visible_to_q
 
 from . import actions, similar
@@ -88,8 +90,24 @@ def campaign_ideas(campaign: CampaignPage, user: Any) -> QuerySet[Idea]:
     )
 
 
+ANSWER_RECORD_SECONDS = 60
+
+
 def answer_record(campaign: CampaignPage) -> dict[str, Any]:
-    """How many ideas the city answered, how fast, and which are past the deadline."""
+    """How many ideas the city answered, how fast, and which are past the deadline.
+
+    It scans the campaign's answered ideas, so it is computed at most once a
+    minute per campaign and shared through the cache: a figure a minute old is
+    as true to residents as a fresh one."""
+    key = f"ideas:answer-record:{campaign.pk}"
+    record = cache.get(key)
+    if record is None:
+        record = _answer_record(campaign)
+        cache.set(key, record, ANSWER_RECORD_SECONDS)
+    return record
+
+
+def _answer_record(campaign: CampaignPage) -> dict[str, Any]:
     base = Idea.objects.public().filter(campaign=campaign)
     rows = list(
         base.filter(answered_at__isnull=False).values_list(
@@ -119,6 +137,23 @@ def answer_record(campaign: CampaignPage) -> dict[str, Any]:
         else len(overdue_list),
         "deadline_days": campaign.answer_deadline_days,
     }
+
+
+def map_points_for(campaign: CampaignPage) -> list[dict[str, Any]]:
+    """The newest located public ideas for the map, cached until an idea changes
+    (the similar-ideas version moves with every new, edited or withdrawn idea)."""
+    key = f"ideas:map:{campaign.pk}:{similar.current_version(campaign.pk)}"
+    points = cache.get(key)
+    if points is None:
+        points = [
+            {"id": pk, "title": title, "lat": lat, "lon": lon, "url": f"/ideas/{pk}/"}
+            for pk, title, lat, lon in Idea.objects.public()
+            .filter(campaign=campaign, lat__isnull=False, lon__isnull=False)
+            .order_by("-created_at")
+            .values_list("pk", "title", "lat", "lon")[:MAP_POINTS]
+        ]
+        cache.set(key, points, 3600)
+    return points
 
 
 def _phase_context(campaign: CampaignPage, user: Any) -> dict[str, Any]:
@@ -190,15 +225,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         Follow.objects.filter(user=user, campaign=campaign).exists()
     )
 
-    map_points = []
-    if campaign.location_asked:
-        map_points = [
-            {"id": pk, "title": title, "lat": lat, "lon": lon, "url": f"/ideas/{pk}/"}
-            for pk, title, lat, lon in Idea.objects.public()
-            .filter(campaign=campaign, lat__isnull=False, lon__isnull=False)
-            .order_by("-created_at")
-            .values_list("pk", "title", "lat", "lon")[:MAP_POINTS]
-        ]
+    map_points = map_points_for(campaign) if campaign.location_asked else []
     context = {
         "page": campaign,
         "campaign": campaign,
@@ -234,7 +261,9 @@ def _get_campaign(pk: int) -> CampaignPage:
 
 
 def _get_idea(request: HttpRequest, pk: int) -> Idea:
-    idea = get_object_or_404(Idea.objects.select_related("campaign", "author"), pk=pk)
+    idea = get_object_or_404(
+        Idea.objects.select_related("campaign", "author", "thread"), pk=pk
+    )
     if not idea.campaign.live or not idea.is_visible_to(request.user):
         raise Http404
     return idea
@@ -280,6 +309,9 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answer_due": idea.answer_due(),
         **_phase_context(campaign, user),
     }
+    if idea.thread_id:
+        # The comments: forums' discussion (posts, reply form), one fixed set of queries.
+        context.update(discussion_context(request, idea.thread))
     return render(request, "ideas/idea_detail.html", context)
 
 

@@ -71,6 +71,43 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     url = "/"
 
 
+# --- forums ---------------------------------------------------------------
+
+
+def make_forum(title: str = "Town square", **fields: object):
+    """A live ForumPage under a ForumIndexPage under the home page (made if missing)."""
+    from forums.models import ForumIndexPage, ForumPage
+    from home.demo import seed_home
+
+    home, _created = seed_home()
+    index = ForumIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = home.add_child(instance=ForumIndexPage(title="Forums", slug="forums"))
+    forum = ForumPage(title=title, slug=title.lower().replace(" ", "-"), **fields)
+    index.add_child(instance=forum)
+    return ForumPage.objects.get(pk=forum.pk)
+
+
+class ThreadFactory(factory.django.DjangoModelFactory):
+    """A forum thread row only (no opening post); use forums.actions for the real path."""
+
+    class Meta:
+        model = "forums.Thread"
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Thread {n}")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "forums.Post"
+
+    thread = factory.SubFactory(ThreadFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Post number {n}")
+    body_html = factory.LazyAttribute(lambda o: f"<p>{o.body}</p>")
+
+
 # --- Idea campaigns -----------------------------------------------------------
 
 
@@ -86,15 +123,14 @@ def make_campaign(
     from datetime import timedelta
 
     from django.utils import timezone
-    from wagtail.models import Page
 
+    from home.demo import seed_home
     from ideas.models import CampaignIndexPage, CampaignPage, Phase
 
     if parent is None:
         parent = CampaignIndexPage.objects.first()
         if parent is None:
-            root = Page.get_first_root_node()
-            home = root.get_children().first() or root
+            home, _created = seed_home()
             parent = home.add_child(
                 instance=CampaignIndexPage(title="Campaigns", slug="campaigns")
             )

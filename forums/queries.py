@@ -1,0 +1,88 @@
+"""Reads that lists share: each returns a queryset of fixed query cost, whatever its length."""
+
+from typing import Any
+
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+
+from moderation.models import Visibility
+
+from .models import ForumPage, Post, ReadState, Thread
+
+SORTS = {
+    "latest": ("-pinned", "-last_activity_at", "-id"),
+    "top": ("-like_count", "-id"),
+    "unanswered": ("-created_at", "-id"),
+}
+
+
+def forum_threads(
+    forum: ForumPage, user: Any, sort: str = "latest"
+) -> QuerySet[Thread]:
+    """A forum's threads as `user` may see them, in one of SORTS' orders.
+
+    Signed-in residents also get `unread` (posts after their read marker) on
+    threads they have opened before: two correlated subqueries that use the
+    (user, thread) unique index and the (thread, id) index.
+    """
+    qs = (
+        Thread.objects.filter(forum=forum)
+        .visible_to(user)
+        .select_related("author")
+        .order_by(*SORTS.get(sort, SORTS["latest"]))
+    )
+    if sort == "unanswered":
+        qs = qs.filter(post_count__lte=1)
+    return with_unread(qs, user)
+
+
+def with_unread(qs: QuerySet[Thread], user: Any) -> QuerySet[Thread]:
+    if user is None or not user.is_authenticated:
+        return qs
+    last_read = ReadState.objects.filter(thread=OuterRef("pk"), user=user).values(
+        "last_read_post_id"
+    )[:1]
+    unread = (
+        Post.objects.filter(
+            thread=OuterRef("pk"),
+            visibility=Visibility.PUBLISHED,
+            id__gt=OuterRef("last_read"),
+        )
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return qs.annotate(
+        last_read=Subquery(last_read, output_field=IntegerField()),
+    ).annotate(unread=Subquery(unread, output_field=IntegerField()))
+
+
+def forum_summaries(forums: QuerySet[ForumPage], user: Any = None) -> list[ForumPage]:
+    """Forums with their thread count and, for a signed-in resident, how many of the
+    threads they have read have new posts since (`unread_threads`). One query."""
+    published = Q(threads__visibility=Visibility.PUBLISHED)
+    qs = ForumPage.objects.filter(pk__in=forums.values("pk")).order_by("path")
+    qs = qs.annotate(thread_total=Count("threads", filter=published, distinct=True))
+    if user is not None and user.is_authenticated:
+        qs = qs.annotate(
+            unread_threads=Count(
+                "threads",
+                filter=published
+                & Q(threads__read_states__user=user)
+                & Q(
+                    threads__last_post_id__gt=F(
+                        "threads__read_states__last_read_post_id"
+                    )
+                ),
+                distinct=True,
+            )
+        )
+    return list(qs)

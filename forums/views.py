@@ -1,0 +1,373 @@
+"""Forum and thread pages, and the form posts behind them. Thin: the rules live in actions."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import actions
+from .actions import DiscussionRefused
+from .forms import EditPostForm, ReplyForm, SearchForm, StartThreadForm
+from .models import ForumPage, Post, PostLike, Thread, ThreadFollow
+from .permissions import can_read_thread, forum_is_readable, is_forum_staff
+from .queries import SORTS, forum_threads
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 30
+SEARCH_RESULTS_PER_PAGE = 20
+
+
+# ---------------------------------------------------------------------------
+# Contexts shared by pages (and by host apps through forums.hosts)
+# ---------------------------------------------------------------------------
+
+
+def forum_page_context(
+    request: HttpRequest, forum: ForumPage, form: StartThreadForm | None = None
+) -> dict[str, Any]:
+    user = request.user
+    sort = request.GET.get("sort", "latest")
+    if sort not in SORTS:
+        sort = "latest"
+    threads = Paginator(forum_threads(forum, user, sort), THREADS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    refusal = ""
+    if not user.is_authenticated:
+        refusal = _("Log in to start a thread.")
+    elif forum.who_may_start_threads == ForumPage.Starters.STAFF and not is_forum_staff(
+        user
+    ):
+        refusal = _(
+            "In this forum only city staff start threads; you can reply to theirs."
+        )
+    return {
+        "forum": forum,
+        "threads": threads,
+        "sort": sort,
+        "sorts": [
+            ("latest", _("Latest")),
+            ("top", _("Top")),
+            ("unanswered", _("Unanswered")),
+        ],
+        "query_string": urlencode({"sort": sort}),
+        "start_form": form or (StartThreadForm() if not refusal else None),
+        "start_refusal": refusal,
+    }
+
+
+def discussion_context(
+    request: HttpRequest,
+    thread: Thread,
+    *,
+    page_number: int | str | None = None,
+    reply_form: ReplyForm | None = None,
+    mark_read: bool = True,
+) -> dict[str, Any]:
+    """What forums/includes/discussion.html needs; see forums.hosts.discussion_context."""
+    user = request.user
+    qs = (
+        thread.posts.visible_to(user)
+        .select_related("author", "reply_to__author")
+        .order_by("id")
+    )
+    posts: Page = Paginator(qs, POSTS_PER_PAGE).get_page(
+        page_number if page_number is not None else request.GET.get("page")
+    )
+    liked_ids: set[int] = set()
+    first_unread_id = None
+    following = False
+    refusal = ""
+    if user.is_authenticated:
+        ids = [p.pk for p in posts.object_list]
+        liked_ids = set(
+            PostLike.objects.filter(user=user, post_id__in=ids).values_list(
+                "post_id", flat=True
+            )
+        )
+        state = thread.read_states.filter(user=user).first()
+        following = ThreadFollow.objects.filter(user=user, thread=thread).exists()
+        if state is not None:
+            first_unread_id = next(
+                (p.pk for p in posts.object_list if p.pk > state.last_read_post_id),
+                None,
+            )
+        if mark_read and ids:
+            actions.do_mark_thread_read(user, thread, max(ids), known=state)
+        try:
+            # The reply form is offered when a reply could be accepted; limits on
+            # the text itself (rate, duplicates) are checked when it is sent.
+            actions.check_can_reply(user, thread)
+        except DiscussionRefused as refusal_error:
+            refusal = str(refusal_error)
+    else:
+        refusal = _("Log in to take part in the discussion.")
+    if reply_form is None and not refusal:
+        answering = request.GET.get("reply_to", "")
+        reply_form = ReplyForm(
+            initial={"reply_to": int(answering)} if answering.isdigit() else None
+        )
+    return {
+        "thread": thread,
+        "posts": posts,
+        "reply_form": None if refusal else reply_form,
+        "post_refusal": refusal,
+        "liked_ids": liked_ids,
+        "first_unread_id": first_unread_id,
+        "following": following,
+        "is_forum_staff": is_forum_staff(user),
+    }
+
+
+def _readable_thread(request: HttpRequest, pk: int) -> Thread:
+    thread = get_object_or_404(Thread.objects.select_related("forum"), pk=pk)
+    if not can_read_thread(request.user, thread):
+        raise Http404
+    return thread
+
+
+def _post_location(user: Any, post: Post) -> str:
+    """The URL of the page of its thread that shows `post`, with its anchor."""
+    thread = post.thread
+    before = thread.posts.visible_to(user).filter(id__lt=post.pk).count()
+    page = before // POSTS_PER_PAGE + 1
+    base = thread.get_absolute_url()
+    query = f"?page={page}" if page > 1 else ""
+    return f"{base}{query}#post-{post.pk}"
+
+
+# ---------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------
+
+
+def thread_page(
+    request: HttpRequest,
+    pk: int,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    if thread.is_hosted and request.method == "GET":
+        # A hosted thread is shown on its host's page (an idea).
+        return HttpResponseRedirect(thread.get_absolute_url())
+    context = discussion_context(request, thread, reply_form=reply_form)
+    context["forum"] = thread.forum
+    return render(request, "forums/thread.html", context, status=status)
+
+
+def post_link(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread__forum"), pk=pk)
+    if not can_read_thread(request.user, post.thread) or not post.is_visible_to(
+        request.user
+    ):
+        raise Http404
+    return HttpResponseRedirect(_post_location(request.user, post))
+
+
+def new_thread(request: HttpRequest, forum_pk: int) -> HttpResponse:
+    forum = get_object_or_404(ForumPage, pk=forum_pk)
+    if not forum_is_readable(forum, request.user):
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect(f"{_login_url()}?{urlencode({'next': forum.url or '/'})}")
+    form = StartThreadForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                thread = actions.do_start_thread(
+                    request.user,
+                    forum,
+                    form.cleaned_data["title"],
+                    form.cleaned_data["body"],
+                )
+            except DiscussionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                if not thread.is_published:
+                    messages.info(
+                        request,
+                        _(
+                            "Thanks! Your thread waits for a moderator before others see it."
+                        ),
+                    )
+                return redirect(thread.get_absolute_url())
+        status = 400
+    return render(
+        request, "forums/new_thread.html", {"forum": forum, "form": form}, status=status
+    )
+
+
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    if not request.user.is_authenticated:
+        return redirect(
+            f"{_login_url()}?{urlencode({'next': thread.get_absolute_url()})}"
+        )
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        reply_to = None
+        if form.cleaned_data.get("reply_to"):
+            reply_to = Post.objects.filter(
+                pk=form.cleaned_data["reply_to"], thread=thread
+            ).first()
+        try:
+            post = actions.do_reply(
+                request.user, thread, form.cleaned_data["body"], reply_to
+            )
+        except DiscussionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if not post.is_published:
+                messages.info(
+                    request,
+                    _("Thanks! Your post waits for a moderator before others see it."),
+                )
+            return HttpResponseRedirect(_post_location(request.user, post))
+    # Re-show the thread (a hosted one too) with what was typed and why it failed.
+    return thread_page(request, thread.pk, reply_form=form, status=400)
+
+
+@login_required
+def edit_post(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread__forum"), pk=pk)
+    if not can_read_thread(request.user, post.thread) or not post.is_visible_to(
+        request.user
+    ):
+        raise Http404
+    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_edit_post(request.user, post, form.cleaned_data["body"])
+            except DiscussionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, _("Your post has been updated."))
+                return HttpResponseRedirect(_post_location(request.user, post))
+        status = 400
+    else:
+        try:
+            actions.check_edit_post(request.user, post, post.body or "-")
+        except DiscussionRefused as refusal:
+            messages.error(request, str(refusal))
+            return HttpResponseRedirect(_post_location(request.user, post))
+    return render(
+        request,
+        "forums/edit_post.html",
+        {"post": post, "form": form, "revisions": post.revisions.all()[:20]},
+        status=status,
+    )
+
+
+def _act(request: HttpRequest, fn: Any, *args: Any, success: str = "") -> None:
+    try:
+        fn(request.user, *args)
+    except DiscussionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        if success:
+            messages.success(request, success)
+
+
+@require_POST
+@login_required
+def delete_post(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread__forum"), pk=pk)
+    _act(request, actions.do_delete_post, post, success=_("Your post was deleted."))
+    return HttpResponseRedirect(_post_location(request.user, post))
+
+
+@require_POST
+@login_required
+def like_post(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread__forum"), pk=pk)
+    liked = request.POST.get("liked", "1") == "1"
+    _act(request, actions.do_set_post_like, post, liked)
+    return HttpResponseRedirect(_post_location(request.user, post))
+
+
+@require_POST
+@login_required
+def follow_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    if request.POST.get("follow", "1") == "1":
+        _act(
+            request,
+            actions.do_follow_thread,
+            thread,
+            success=_("You follow this thread."),
+        )
+    else:
+        _act(
+            request,
+            actions.do_unfollow_thread,
+            thread,
+            success=_("You no longer follow this thread."),
+        )
+    return HttpResponseRedirect(_thread_return(thread))
+
+
+@require_POST
+@login_required
+def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    action = request.POST.get("action", "")
+    if action in ("pin", "unpin"):
+        _act(request, actions.do_pin_thread, thread, action == "pin")
+    elif action in ("lock", "unlock"):
+        _act(
+            request,
+            actions.do_lock_thread,
+            thread,
+            action == "lock",
+            request.POST.get("reason", ""),
+        )
+    else:
+        messages.error(request, _("Unknown action."))
+    return HttpResponseRedirect(_thread_return(thread))
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Search forum threads and posts through Wagtail's search backend."""
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results: list[Any] = []
+    page = None
+    if query:
+        from .search import search_forums
+
+        results = search_forums(query, request.user)
+        page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+    return render(
+        request,
+        "forums/search.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "query_string": urlencode({"q": query}),
+        },
+    )
+
+
+def _thread_return(thread: Thread) -> str:
+    return thread.get_absolute_url()
+
+
+def _login_url() -> str:
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+
+    return resolve_url(settings.LOGIN_URL)
