@@ -10,7 +10,7 @@ from django.urls import reverse
 from insights import actions
 from insights.models import InsightReport, ReportCluster, ReportStatus
 from live.models import Event
-from tests.factories import PlannerFactory, UserFactory
+from tests.factories import CityAdminFactory, PlannerFactory, UserFactory
 
 from .helpers import add_ideas, campaign_with_topics, run_analysis
 
@@ -288,3 +288,14 @@ def test_report_page_costs_a_fixed_number_of_queries(
     assert response.status_code == 200
     with django_assert_max_num_queries(12):
         planner_client.get(reverse("insights:cluster", args=[report.pk, 0]))
+
+
+def test_planners_find_insights_in_the_wagtail_admin(planner_client):
+    campaign = campaign_with_topics(1)
+    admin_home = planner_client.get("/admin/")
+    assert admin_home.status_code == 200
+    assert b'"/insights/"' in admin_home.content  # the sidebar's JSON props
+    # City administrators, who edit the page tree, also get it on campaign pages.
+    planner_client.force_login(CityAdminFactory())
+    listing = planner_client.get(f"/admin/pages/{campaign.get_parent().pk}/")
+    assert reverse("insights:campaign", args=[campaign.pk]).encode() in listing.content
