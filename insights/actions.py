@@ -230,7 +230,8 @@ def latest_report(campaign_id: int) -> InsightReport | None:
     return (
         InsightReport.objects.succeeded()
         .filter(campaign_id=campaign_id, model__isnull=False)
-        .defer("results")
+        # The model (megabytes) is loaded once per process by _cluster_model.
+        .defer("results", "model")
         .order_by("-created_at", "-id")
         .first()
     )
