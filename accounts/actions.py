@@ -27,7 +27,12 @@ def check_update_profile(actor: User, target: User) -> None:
 
 def do_update_profile(actor: User, target: User, **fields: Any) -> User:
     check_update_profile(actor, target)
-    allowed = {"display_name", "preferred_language", "email_notifications"}
+    allowed = {
+        "display_name",
+        "preferred_language",
+        "email_notifications",
+        "stakeholder_group",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")

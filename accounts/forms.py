@@ -40,7 +40,12 @@ class SignupDetailsForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "preferred_language", "email_notifications"]
+        fields = [
+            "display_name",
+            "preferred_language",
+            "email_notifications",
+            "stakeholder_group",
+        ]
         error_messages = {
             "display_name": {"required": _("Please enter a display name.")}
         }

@@ -47,6 +47,14 @@ class User(AbstractUser):
         DAILY = "daily", _("Once a day, as a digest")
         NEVER = "never", _("Never (inbox only)")
 
+    class StakeholderGroup(models.TextChoices):
+        # Optional and self-declared: planners' reports break opinions down by it.
+        RESIDENT = "resident", _("Resident")
+        BUSINESS = "business", _("Business")
+        ACADEMIA = "academia", _("Academia or research")
+        CIVIL_SOCIETY = "civil_society", _("Civil society or association")
+        GOVERNMENT = "government", _("Government or public service")
+
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
@@ -67,6 +75,16 @@ class User(AbstractUser):
         max_length=10,
         choices=EmailNotifications.choices,
         default=EmailNotifications.IMMEDIATE,
+    )
+    stakeholder_group = models.CharField(
+        _("I take part mainly as"),
+        max_length=20,
+        choices=StakeholderGroup.choices,
+        blank=True,
+        help_text=_(
+            "Optional. Planners see how many people of each group said what, "
+            "never who you are."
+        ),
     )
 
     USERNAME_FIELD = "email"

@@ -27,6 +27,7 @@ def _export_account(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "preferred_language": user.preferred_language,
         "email_notifications": user.email_notifications,
+        "stakeholder_group": user.stakeholder_group,
         "date_joined": user.date_joined.isoformat(),
         "last_login": user.last_login.isoformat() if user.last_login else None,
         "roles": sorted(user.groups.values_list("name", flat=True)),

@@ -27,6 +27,7 @@ from moderation.models import Visibility, visible_to_q
 
 from . import actions, similar
 from .forms import AnswerForm, IdeaForm, RecordIdeaForm, VoteForm
+from .links import campaign_links
 from .models import (
     CampaignPage,
     Follow,
@@ -246,6 +247,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         "map_points": map_points,
         "map_tiles_url": settings.AGORA_MAP_TILES_URL,
         "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
+        "campaign_links": campaign_links(user, campaign),
         **_phase_context(campaign, user),
     }
     return render(request, "ideas/campaign_page.html", context)

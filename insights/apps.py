@@ -7,3 +7,8 @@ class InsightsConfig(AppConfig):
 
     name = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from . import registrations
+
+        registrations.register()

@@ -177,3 +177,18 @@ class SanctionFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     kind = "suspension"
     reason = "Repeated insults in the Town square forum."
+
+
+# --- Insights -----------------------------------------------------------------
+
+
+class InsightReportFactory(factory.django.DjangoModelFactory):
+    """A finished report with no clusters; tests that need real results run the task."""
+
+    class Meta:
+        model = "insights.InsightReport"
+
+    campaign = factory.LazyFunction(make_campaign)
+    parameters = factory.LazyFunction(lambda: {"k": "auto", "seed": 0, "filters": {}})
+    status = "succeeded"
+    progress = 100

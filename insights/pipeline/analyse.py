@@ -9,7 +9,7 @@ group ids are integers numbered by decreasing size from 0.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,7 @@ def analyse_texts(
     duplicate_threshold: float = 0.8,
     max_duplicate_pairs: int = 10_000,
     vectoriser: Vectoriser | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> TextAnalysis:
     """Cluster, label, summarise and de-duplicate residents' ideas.
 
@@ -124,6 +125,8 @@ def analyse_texts(
     no documents give no clusters; one document, identical texts or fewer than
     four distinct texts (automatic k) give a single cluster; empty texts are
     zero vectors that join a cluster but are never duplicates.
+    ``progress``, if given, is called with each stage's name as it finishes
+    ("vectorise", "cluster", "label", "summarise", "duplicates").
     """
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -133,6 +136,8 @@ def analyse_texts(
         now = time.perf_counter()
         timings[stage] = round(now - clock, 4)
         clock = now
+        if progress is not None:
+            progress(stage)
 
     documents = _as_documents(docs)
     texts = [d.text or "" for d in documents]

@@ -200,12 +200,23 @@ class ClusterModel:
         lower), i.e. new ideas mostly do not fit any existing topic.
         """
         _, sims = self.assign_many(texts)
+        return self.drift_from_similarities(sims, tolerance)
+
+    def drift_from_similarities(
+        self, similarities: Sequence[float] | np.ndarray, tolerance: float = 0.75
+    ) -> DriftReport:
+        """:meth:`drift` from similarities already returned by :meth:`assign`.
+
+        Callers that stored each new idea's similarity when it was assigned can
+        tell whether the fit degraded without vectorising the texts again.
+        """
+        sims = np.asarray(similarities, dtype=float)
         new_mean = float(sims.mean()) if len(sims) else self.fit_mean_similarity
         fit = self.fit_mean_similarity
         ratio = new_mean / fit if fit > 0 else 1.0
         floor = min(fit * tolerance, fit - self.fit_std_similarity)
         return DriftReport(
-            n_new=len(texts),
+            n_new=len(sims),
             fit_mean_similarity=fit,
             new_mean_similarity=new_mean,
             ratio=ratio,

@@ -59,7 +59,8 @@ def _choose_groups(
     n_distinct = len(np.unique(np.round(points, 8), axis=0))
     best: tuple[float, np.ndarray] | None = None
     for k in k_values:
-        if k >= n_distinct or k >= len(points):
+        # k may equal the number of distinct points (camps of identical voters).
+        if k > n_distinct or k >= len(points):
             break
         labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(points)
         if len(set(labels.tolist())) < 2:

@@ -9,6 +9,7 @@ from accounts.demo import seed_accounts
 from forums import demo as forums_demo
 from home.demo import seed_home
 from ideas.demo import seed as seed_ideas
+from insights.demo import seed as seed_insights
 
 
 class Command(BaseCommand):
@@ -35,3 +36,8 @@ class Command(BaseCommand):
             self.stdout.write("The demo city is already loaded.")
         for campaign in seed_ideas(home):
             self.stdout.write(f"Created the campaign: {campaign.title}")
+        for report in seed_insights():
+            self.stdout.write(
+                f"Analysed {report.campaign.title}: {report.n_clusters} topics "
+                f"in {report.n_ideas} ideas ({report.status})"
+            )
