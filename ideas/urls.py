@@ -5,6 +5,7 @@ from . import api, views
 app_name = "ideas"
 
 urlpatterns = [
+    path("", views.campaign_index, name="index"),
     path("<int:pk>/", views.idea_detail, name="idea"),
     path("<int:pk>/edit/", views.edit_idea, name="edit"),
     path("<int:pk>/support/", views.support_idea, name="support"),

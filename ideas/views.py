@@ -604,3 +604,13 @@ def similar_ideas_json(request: HttpRequest, campaign_pk: int) -> JsonResponse:
 
 def campaign_redirect(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     return redirect(_get_campaign(campaign_pk).url)
+
+
+def campaign_index(request: HttpRequest) -> HttpResponse:
+    """/ideas/: the header's "Campaigns" link, to the campaign index page wherever it is."""
+    from .models import CampaignIndexPage
+
+    index = CampaignIndexPage.objects.live().public().first()
+    if index is None or not index.url:
+        return redirect("/")
+    return redirect(index.url)

@@ -232,3 +232,15 @@ def test_home_page_lists_open_campaigns(client, campaign):
     page = client.get("/").content.decode()
     assert campaign.title in page and "Collecting ideas" in page
     assert "Old campaign" not in page
+
+
+def test_header_links_to_the_campaign_index(client):
+    from home.demo import seed_home
+    from ideas.demo import seed as seed_ideas
+
+    home, _ = seed_home()
+    seed_ideas(home)
+    response = client.get("/ideas/")
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+    assert 'href="/ideas/"' in client.get("/").content.decode()
