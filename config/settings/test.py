@@ -23,3 +23,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # with "database table is locked" instead of queueing as the real file does.
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-agora.sqlite3")}  # noqa: F405
+
+# Concurrency tests hold one connection per thread at once (up to 24); the pool
+# must not be the thing they wait on.
+if "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 50  # noqa: F405
