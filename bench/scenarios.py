@@ -25,6 +25,16 @@ SCENARIOS = [
     Scenario(
         "home_page", "home_page", "The front page as an anonymous visitor sees it"
     ),
+    Scenario(
+        "forum_thread_500_posts",
+        "forum_thread_500_posts",
+        "A forum thread with 500 posts, first page, anonymous visitor",
+    ),
+    Scenario(
+        "forum_10000_threads",
+        "forum_10000_threads",
+        "A forum page listing 10,000 threads by latest activity, anonymous visitor",
+    ),
 ]
 
 SCENARIOS += [

@@ -39,7 +39,7 @@ class ForumsConfig(AppConfig):
         staff_perms = [
             ("forums", model, f"{verb}_{model}")
             for model in ("thread", "post")
-            for verb in ("view", "change")
+            for verb in ("view",)
         ]
         register_role_permissions(Role.MODERATOR, staff_perms)
         register_role_permissions(Role.CITY_ADMIN, staff_perms)

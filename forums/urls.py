@@ -5,6 +5,7 @@ from . import views
 app_name = "forums"
 
 urlpatterns = [
+    path("", views.forum_index, name="index"),
     path("search/", views.search, name="search"),
     path("forum/<int:forum_pk>/new/", views.new_thread, name="new_thread"),
     path("threads/<int:pk>/", views.thread_page, name="thread"),

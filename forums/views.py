@@ -337,6 +337,16 @@ def moderate_thread(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(_thread_return(thread))
 
 
+def forum_index(request: HttpRequest) -> HttpResponse:
+    """/discussions/: the header's "Forums" link, to the forum index page wherever it is."""
+    from .models import ForumIndexPage
+
+    index = ForumIndexPage.objects.live().public().first()
+    if index is None or not index.url:
+        return redirect("forums:search")
+    return redirect(index.url)
+
+
 def search(request: HttpRequest) -> HttpResponse:
     """Search forum threads and posts through Wagtail's search backend."""
     form = SearchForm(request.GET or None)

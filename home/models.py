@@ -39,6 +39,8 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from forums.models import ForumIndexPage, ForumPage
+        from forums.queries import forum_summaries
         from ideas.models import CampaignPage
 
         context = super().get_context(request, *args, **kwargs)
@@ -55,4 +57,9 @@ class HomePage(Page):
                 campaign.phases.all(), key=lambda p: (p.start, p.sort_order)
             )
         context["campaigns"] = campaigns
+        forums = ForumPage.objects.live().public().descendant_of(self)
+        context["forums"] = forum_summaries(forums, request.user)[:6]
+        context["forum_index"] = (
+            ForumIndexPage.objects.live().public().descendant_of(self).first()
+        )
         return context

@@ -94,6 +94,7 @@ class ThreadFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "forums.Thread"
 
+    forum = factory.Sequence(lambda n: make_forum(f"Factory forum {n}"))
     author = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Thread {n}")
 

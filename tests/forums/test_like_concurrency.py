@@ -14,9 +14,7 @@ from forums import actions
 from forums.models import Post, PostLike, Thread
 from tests.factories import UserFactory, make_forum
 
-# serialized_rollback: the flush between transactional tests would take the
-# page tree that migrations made (Wagtail's root page) with it.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LIKERS = 12
 

@@ -101,8 +101,7 @@ def test_anonymous_support_goes_to_login(client, campaign):
     assert "Log in to take part" in client.get(idea.get_absolute_url()).content.decode()
 
 
-# serialized_rollback: the flush would take the page tree migrations made with it.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_supports_are_never_lost_or_doubled():
     """Twelve residents (and each of them twice) click at once, each on its own
     connection; the count equals the rows. Runs on SQLite and PostgreSQL."""

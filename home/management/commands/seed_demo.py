@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import seed_accounts
+from forums import demo as forums_demo
 from home.demo import seed_home
 from ideas.demo import seed as seed_ideas
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         home, created = seed_home()
         if created:
             self.stdout.write(f"Created the home page: {home.title}")
+        for line in forums_demo.seed(home):
+            self.stdout.write(f"Created {line}")
         people = seed_accounts()
         if people:
             self.stdout.write(

@@ -1,0 +1,47 @@
+"""The demo city has two forums, one holding the real Pol.is conversation; staff see
+threads and posts in the admin; the home page and the header lead to the forums."""
+
+import pytest
+from django.core.management import call_command
+
+from forums.models import ForumPage, Post, Thread
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_adds_two_forums_and_the_polis_thread_once(client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert ForumPage.objects.count() == 2
+    polis = Thread.objects.get(title__startswith="Bowling Green in 2050")
+    assert polis.posts.count() == polis.post_count == 317
+    page = client.get(polis.get_absolute_url()).content.decode()
+    assert "The Computational Democracy Project" in page
+    assert "CC BY 4.0" in page
+    assert Post.objects.filter(thread=polis, author__isnull=True).count() == 0
+    home = client.get("/").content.decode()
+    assert "Town square" in home and "Bowling Green 2050" in home
+    index = client.get("/discussions/")
+    assert index.status_code == 302
+    assert "Town square" in client.get(index["Location"]).content.decode()
+
+
+def test_staff_see_threads_and_posts_in_the_admin_with_filters(client, forum):
+    from forums import actions
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    author = UserFactory()
+    thread = actions.do_start_thread(author, forum, "Admin-visible", "Body text")
+    client.force_login(admin)
+    listing = client.get(
+        "/admin/forum_threads/", {"forum": forum.pk, "visibility": "published"}
+    )
+    assert listing.status_code == 200
+    assert "Admin-visible" in listing.content.decode()
+    posts = client.get("/admin/forum_posts/", {"author": author.pk})
+    assert posts.status_code == 200
+    assert (
+        client.get(f"/admin/forum_posts/inspect/{thread.posts.get().pk}/").status_code
+        == 200
+    )
