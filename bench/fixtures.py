@@ -77,6 +77,31 @@ def forum_thread_500_posts() -> dict[str, Any]:
 
 def forum_10000_threads() -> dict[str, Any]:
     """A forum page listing 10,000 threads (latest activity first), page 1."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forums.models import Thread
+
+    forum = _bench_forum("bench-forum", "Bench forum")
+    people = _bench_people(50)
+    if not Thread.objects.filter(forum=forum).exists():
+        now = timezone.now()
+        Thread.objects.bulk_create(
+            [
+                Thread(
+                    forum=forum,
+                    author=people[i % 50],
+                    title=f"Thread number {i}",
+                    post_count=1 + i % 7,
+                    like_count=i % 13,
+                    last_activity_at=now - timedelta(minutes=i),
+                )
+                for i in range(10_000)
+            ],
+            batch_size=2000,
+        )
+    return {"path": forum.url}
 
 
 # --- Idea campaigns -----------------------------------------------------------
@@ -126,28 +151,6 @@ def _bench_campaign() -> Any:
     from datetime import timedelta
 
     from django.utils import timezone
-
-    from forums.models import Thread
-
-    forum = _bench_forum("bench-forum", "Bench forum")
-    people = _bench_people(50)
-    if not Thread.objects.filter(forum=forum).exists():
-        now = timezone.now()
-        Thread.objects.bulk_create(
-            [
-                Thread(
-                    forum=forum,
-                    author=people[i % 50],
-                    title=f"Thread number {i}",
-                    post_count=1 + i % 7,
-                    like_count=i % 13,
-                    last_activity_at=now - timedelta(minutes=i),
-                )
-                for i in range(10_000)
-            ],
-            batch_size=2000,
-        )
-    return {"path": forum.url}
 
     from accounts.models import User
     from home.demo import seed_home
