@@ -39,7 +39,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check $$(git ls-files '*.html' 2>/dev/null || find . -name '*.html' -not -path './.venv/*')
-	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py live/ insights/pipeline/
+	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py live/ \
+		forums/actions.py ideas/actions.py moderation/actions.py moderation/screening.py \
+		insights/actions.py insights/tasks.py insights/pipeline/
 
 format: install
 	$(VENV)/bin/ruff format .
