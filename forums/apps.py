@@ -28,8 +28,10 @@ class ForumsConfig(AppConfig):
         from accounts.roles import Role, register_role_permissions
         from live.topics import register_topic
         from moderation.registry import register_content, register_content_action
+        from moderation.signals import content_visibility_changed
 
         from .models import Post, Thread
+        from .moderated import posts_visibility_changed, threads_visibility_changed
         from .permissions import can_read_forum_key, can_read_thread_key
         from .privacy import erase_personal_data, export_personal_data
 
@@ -50,6 +52,14 @@ class ForumsConfig(AppConfig):
             scope=lambda p: _thread_scope(p.thread),
         )
         register_content_action(Thread, "lock", str(_("Lock the thread")), _lock)
+        content_visibility_changed.connect(
+            posts_visibility_changed, sender=Post, dispatch_uid="forums.posts_moderated"
+        )
+        content_visibility_changed.connect(
+            threads_visibility_changed,
+            sender=Thread,
+            dispatch_uid="forums.threads_moderated",
+        )
         register_topic("forum", can_read_forum_key)
         register_topic("thread", can_read_thread_key)
         privacy.register_export("forums", export_personal_data)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from forums.hosts import register_thread_host
 from forums.models import Post
 from moderation.models import Visibility
+from moderation.signals import content_visibility_changed
 
 from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, Action
 
@@ -97,3 +98,24 @@ def register() -> None:
         label=str(_("idea")),
     )
     post_save.connect(count_comment, sender=Post, dispatch_uid="ideas.count_comment")
+    content_visibility_changed.connect(
+        recount_comments, sender=Post, dispatch_uid="ideas.recount_comments"
+    )
+
+
+def recount_comments(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
+    """A moderator published or hid comments: recount the ideas they belong to."""
+    from .models import Idea
+
+    idea_ids = set(
+        Post.objects.filter(pk__in=object_ids, thread__host_kind=IDEA_HOST)
+        .values_list("thread__host_id", flat=True)
+        .distinct()
+    )
+    for idea_id in idea_ids:
+        published = Post.objects.filter(
+            thread__host_kind=IDEA_HOST,
+            thread__host_id=idea_id,
+            visibility=Visibility.PUBLISHED,
+        ).count()
+        Idea.objects.filter(pk=idea_id).update(comment_count=published)
