@@ -53,7 +53,7 @@ class EmbeddedRelay:
     # -- bookkeeping called by the consumer (always on the server's loop) --------
 
     def connection_opened(self, layer: BaseChannelLayer | None) -> None:
-        if not is_embedded(layer) or conf.get("LIVE_RELAY_POLL_SECONDS") <= 0:
+        if not is_embedded(layer):
             return
         loop = asyncio.get_running_loop()
         if loop is not self.loop:
@@ -61,7 +61,8 @@ class EmbeddedRelay:
             self.loop, self.connections, self.task = loop, 0, None
         self.layer = layer
         self.connections += 1
-        if self.task is None or self.task.done():
+        polling = conf.get("LIVE_RELAY_POLL_SECONDS") > 0
+        if polling and (self.task is None or self.task.done()):
             self.task = loop.create_task(self._run(), name="live-embedded-relay")
 
     def connection_closed(self, layer: BaseChannelLayer | None) -> None:

@@ -16,3 +16,9 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+# The embedded relay polls the event log from another thread, which the in-memory
+# test database does not like; the tests that are about it turn it on.
+LIVE_RELAY_POLL_SECONDS = 0
+# Threads serving WebSocket consumers keep no database connection past a call, so
+# the PostgreSQL test database can be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
