@@ -66,10 +66,13 @@ def test_a_notification_reaches_the_recipients_topic_with_line_and_count(
 
 def test_a_rolled_back_notification_emits_nothing(django_capture_on_commit_callbacks):
     ben = UserFactory()
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            do_notify(ben, "reply", "Never mind")
-            raise RuntimeError("the action that notified failed")
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        do_notify(ben, "reply", "Never mind")
+        raise RuntimeError("the action that notified failed")
     assert callbacks == []
     assert not Event.objects.exists()
     assert not Notification.objects.exists()
@@ -80,12 +83,14 @@ def test_the_event_is_sent_only_when_the_outer_action_commits(
 ):
     ben = UserFactory()
     channel = listen(f"user.{ben.pk}")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            do_notify(ben, "reply", "Inside a bigger action")
-            # Logged inside the transaction, waiting for the commit to be sent.
-            assert Event.objects.filter(type="notification.created").count() == 1
-            assert next_events_waiting(channel) == 0
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        transaction.atomic(),
+    ):
+        do_notify(ben, "reply", "Inside a bigger action")
+        # Logged inside the transaction, waiting for the commit to be sent.
+        assert Event.objects.filter(type="notification.created").count() == 1
+        assert next_events_waiting(channel) == 0
     assert len(callbacks) == 1
     assert next_event(channel)["data"]["announce"] == "Inside a bigger action"
 
