@@ -29,6 +29,7 @@ migrate: install
 # with the background-task worker beside it. Ctrl-C stops both.
 run: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py prune_live_events
 	@echo "Agora is starting on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Ctrl-C stops it."
 	@trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
@@ -39,7 +40,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check $$(git ls-files '*.html' 2>/dev/null || find . -name '*.html' -not -path './.venv/*')
-	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py live/ \
+	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py accounts/topics.py live/ \
 		forums/actions.py ideas/actions.py moderation/actions.py moderation/screening.py \
 		insights/actions.py insights/tasks.py insights/pipeline/
 

@@ -6,12 +6,16 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+import live
 
 from . import privacy
 from .models import Notification, User
 from .roles import Role
+from .topics import user_topic
 
 logger = logging.getLogger(__name__)
 
@@ -111,19 +115,53 @@ def do_notify(
     url: str = "",
     actor: User | None = None,
 ) -> Notification | None:
-    """Put a line in the recipient's inbox. Nobody is notified of their own doing."""
+    """Put a line in the recipient's inbox. Nobody is notified of their own doing.
+
+    Emits notification.created on user.<id> with the inbox line (the inbox's own
+    template, in the recipient's language) and the new unread count for the badge.
+    """
     if actor is not None and actor.pk == recipient.pk:
         return None
-    return Notification.objects.create(
-        recipient=recipient, actor=actor, kind=kind, text=text[:500], url=url
-    )
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            recipient=recipient, actor=actor, kind=kind, text=text[:500], url=url
+        )
+        unread = Notification.objects.unread().filter(recipient=recipient).count()
+        topic = user_topic(recipient.pk)
+        with translation.override(recipient.preferred_language):
+            html = render_to_string(
+                "accounts/notification.html", {"notification": notification}
+            )
+        live.publish_on_commit(
+            topic,
+            "notification.created",
+            {
+                "html": html,
+                "mode": "prepend",
+                "list": f"{topic}:notifications",
+                "counts": {"unread": unread},
+                "announce": notification.text,
+            },
+        )
+    return notification
 
 
 def do_mark_notifications_read(
     user: User, notification_ids: list[int] | None = None
 ) -> int:
-    """Mark the given (or all) of the user's unread notifications as read."""
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if notification_ids is not None:
-        qs = qs.filter(pk__in=notification_ids)
-    return qs.update(read_at=timezone.now())
+    """Mark the given (or all) of the user's unread notifications as read.
+
+    Emits notification.read with the unread count left, so the badge in the
+    person's other tabs follows.
+    """
+    with transaction.atomic():
+        qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+        if notification_ids is not None:
+            qs = qs.filter(pk__in=notification_ids)
+        count = qs.update(read_at=timezone.now())
+        if count:
+            unread = Notification.objects.unread().filter(recipient=user).count()
+            live.publish_on_commit(
+                user_topic(user.pk), "notification.read", {"counts": {"unread": unread}}
+            )
+    return count

@@ -9,4 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from live.topics import register_topic
+
         from . import signals  # noqa: F401
+        from .topics import can_read_user_topic
+
+        register_topic("user", can_read_user_topic)

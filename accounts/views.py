@@ -54,7 +54,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
         ),
         NOTIFICATIONS_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    return render(request, "accounts/notifications.html", {"page": page})
+    return render(
+        request,
+        "accounts/notifications.html",
+        {"page": page, "live_topic": f"user.{request.user.pk}"},
+    )
 
 
 @login_required

@@ -1,5 +1,9 @@
-"""WebSocket routes. The live-updates app adds its one endpoint, /ws/live/, here."""
+"""WebSocket routes: the live-updates app's one endpoint, /ws/live/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from live.consumers import LiveConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/live/", LiveConsumer.as_asgi(), name="live"),
+]

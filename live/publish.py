@@ -3,25 +3,46 @@
 The event is appended to the log inside the caller's transaction (so a rolled-back
 action leaves no event) and sent to the topic's channel-layer group only after the
 transaction commits. Only actions (`<app>/actions.py`) call it.
+
+Ids are handed out in commit order. PostgreSQL allocates a sequence value when a
+row is inserted, not when it commits, so a transaction that published event 10
+could commit after one that published 11; a client that saw 11 and reconnected
+with last_event_id=11 would never be replayed 10. A transaction-scoped advisory
+lock taken just before the insert closes that gap: the next publisher waits until
+this transaction has committed or rolled back. (SQLite already writes one
+transaction at a time.) The cost is that publishing transactions finish one after
+another from their first publish on, so actions publish after their other writes.
 """
 
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connections, transaction
 
 from .models import Event
-from .topics import group_name
+from .relay import relay
+from .topics import MAX_TOPIC_LENGTH, TOPIC_RE
 
 logger = logging.getLogger(__name__)
+
+# Any constant will do, as long as nothing else in Agora takes this advisory lock.
+EVENT_ORDER_LOCK = 0x11FE_0001
 
 
 def publish_on_commit(
     topic: str, type: str, data: dict[str, Any], *, using: str = "default"
 ) -> Event:
-    event = Event.objects.using(using).create(topic=topic, type=type, data=data)
+    if len(topic) > MAX_TOPIC_LENGTH or not TOPIC_RE.match(topic):
+        raise ValueError(f"not a live topic: {topic!r}")
+    connection = connections[using]
+    # savepoint=False: inside an action's transaction this adds no round trip;
+    # called outside one, lock and insert still share one transaction.
+    with transaction.atomic(using=using, savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+        event = Event.objects.using(using).create(topic=topic, type=type, data=data)
     transaction.on_commit(lambda: send_event(event), using=using)
     return event
 
@@ -33,8 +54,6 @@ def send_event(event: Event) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(
-            group_name(event.topic), {"type": "live.event", "event": event.as_message()}
-        )
+        relay.group_send(layer, event.as_message())
     except Exception:
         logger.exception("could not send live event %s on %s", event.id, event.topic)

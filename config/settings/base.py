@@ -184,6 +184,18 @@ TASKS = {
 }
 
 # ---------------------------------------------------------------------------
+# Live updates (see docs/live-protocol.md)
+# ---------------------------------------------------------------------------
+LIVE_EVENT_RETENTION_DAYS = env.float("LIVE_EVENT_RETENTION_DAYS", default=7)
+LIVE_MAX_MESSAGE_BYTES = env.int("LIVE_MAX_MESSAGE_BYTES", default=4096)
+LIVE_MAX_TOPICS_PER_CONNECTION = env.int("LIVE_MAX_TOPICS_PER_CONNECTION", default=50)
+LIVE_MAX_MESSAGES_PER_SECOND = env.float("LIVE_MAX_MESSAGES_PER_SECOND", default=10)
+LIVE_REPLAY_MAX_EVENTS = env.int("LIVE_REPLAY_MAX_EVENTS", default=1000)
+# Embedded mode only (no REDIS_URL): how often each Daphne process reads the event
+# log for events other processes (the task worker, commands) published.
+LIVE_RELAY_POLL_SECONDS = env.float("LIVE_RELAY_POLL_SECONDS", default=0.5)
+
+# ---------------------------------------------------------------------------
 # Accounts
 # ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

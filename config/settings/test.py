@@ -28,3 +28,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # must not be the thing they wait on.
 if "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
     DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 50  # noqa: F405
+
+# The embedded relay polls the event log from another thread, which the in-memory
+# test database does not like; the tests that are about it turn it on.
+LIVE_RELAY_POLL_SECONDS = 0
+# Threads serving WebSocket consumers keep no database connection past a call, so
+# the PostgreSQL test database can be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -68,3 +68,96 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+class _SharedConnections:
+    """Every thread gets the test's own connection for the aliases given (an in-memory
+    SQLite database exists only inside that one connection), the others their own."""
+
+    def __init__(self, local: object, shared: dict[str, object]) -> None:
+        self._local = local
+        self._shared = shared
+
+    def __getattr__(self, alias: str) -> object:
+        if alias in self._shared:
+            return self._shared[alias]
+        return getattr(self._local, alias)
+
+    def __setattr__(self, alias: str, value: object) -> None:
+        if alias.startswith("_") or alias in self._shared:
+            object.__setattr__(self, alias, value)
+        else:
+            setattr(self._local, alias, value)
+
+    def __delattr__(self, alias: str) -> None:
+        if alias not in self._shared:
+            delattr(self._local, alias)
+
+
+class DaphneThread:
+    """Daphne serving config.asgi in a thread of the test process.
+
+    pytest-django's live_server speaks only WSGI. In-process, the server shares the
+    test's database (even in-memory SQLite) and the in-memory channel layer, so an
+    event the test publishes reaches the browser just as in production. Twisted's
+    reactor runs once per process, hence one server for the whole session.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        from daphne.server import Server  # installs the asyncio reactor first
+
+        from config.asgi import application
+
+        self.server = Server(
+            application=application,
+            endpoints=["tcp:port=0:interface=127.0.0.1"],
+            signal_handlers=False,
+            verbosity=0,
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        # The TCP listen completes before the reactor runs; wait only for that.
+        import time
+
+        deadline = time.monotonic() + 30
+        while not self.server.listening_addresses and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.server.listening_addresses:
+            raise RuntimeError("Daphne did not start listening")
+        host, port = self.server.listening_addresses[0]
+        self.url = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self.server.stop)
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _daphne_thread() -> Iterator[DaphneThread]:
+    server = DaphneThread()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def daphne_live_server(_daphne_thread, transactional_db) -> Iterator[DaphneThread]:
+    """A live server that also serves /ws/live/ (use instead of live_server when the
+    test needs live updates). Mark the test django_db(transaction=True)."""
+    from django.db import connections
+
+    conn = connections["default"]
+    shared = conn.vendor == "sqlite" and conn.is_in_memory_db()
+    if shared:
+        original = connections._connections
+        connections._connections = _SharedConnections(original, {"default": conn})
+        conn.inc_thread_sharing()
+    try:
+        yield _daphne_thread
+    finally:
+        if shared:
+            connections._connections = original
+            conn.dec_thread_sharing()

@@ -1,0 +1,332 @@
+"""Live updates: delivery latency of one event to many subscribed WebSocket clients,
+memory per idle connection, and what a publish adds to a write.
+
+Servers are real Daphne processes (production settings); the clients (the
+`websockets` library) run in this separate process. Cases: the in-memory layer
+with one Daphne, and Redis with two Daphne processes (clients split across them).
+An event is caused by a real write request (POST "mark all as read" on the first
+server, which emits notification.read on user.<id>); latency runs from just before
+the POST to each client's receipt. One JSON object per line on standard output.
+
+    python bench/bench_live.py [--db sqlite,postgres] [--clients 100,1000] [--events 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import PY, Server, log, manage, reset_postgres, server_env  # noqa: E402
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def raise_open_file_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def django_in(env: dict[str, str], code: str) -> dict:
+    result = subprocess.run(
+        [PY, "-c", "import django, json; django.setup()\n" + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        log(result.stderr)
+        raise SystemExit("django helper failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def make_reader(env: dict[str, str]) -> dict:
+    """A resident with a session, the way a logged-in browser holds one."""
+    return django_in(
+        env,
+        "from django.test import Client\n"
+        "from accounts.models import User\n"
+        "user, _ = User.objects.get_or_create(email='bench-live@example.org',"
+        " defaults={'display_name': 'Bench'})\n"
+        "client = Client(); client.force_login(user)\n"
+        "print(json.dumps({'id': user.pk, 'session': client.cookies['sessionid'].value}))",
+    )
+
+
+class Writer:
+    """Posts "mark all as read" as the resident's browser would (CSRF included)."""
+
+    def __init__(self, address: str, session: str) -> None:
+        self.address = address
+        self.cookie = f"sessionid={session}"
+        request = urllib.request.Request(
+            f"http://{address}/me/notifications/", headers={"Cookie": self.cookie}
+        )
+        with urllib.request.urlopen(request) as response:
+            html = response.read().decode()
+            csrf = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"])
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert csrf and token
+        self.csrf_cookie, self.token = csrf.group(1), token.group(1)
+
+    def post(self) -> int:
+        request = urllib.request.Request(
+            f"http://{self.address}/me/notifications/read/",
+            data=f"csrfmiddlewaretoken={self.token}".encode(),
+            headers={
+                "Cookie": f"{self.cookie}; csrftoken={self.csrf_cookie}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{self.address}/me/notifications/",
+            },
+            method="POST",
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        with opener.open(request) as response:
+            return response.status
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        return fp
+
+
+def add_unread(env: dict[str, str], user_id: int) -> None:
+    django_in(
+        env,
+        "from accounts.models import Notification\n"
+        f"Notification.objects.create(recipient_id={user_id}, kind='bench', text='x')\n"
+        "print('{}')",
+    )
+
+
+async def open_clients(addresses: list[str], count: int, reader: dict) -> list:
+    from websockets.asyncio.client import connect
+
+    topic = f"user.{reader['id']}"
+    clients: list = []
+
+    async def one(address: str) -> object:
+        ws = await connect(
+            f"ws://{address}/ws/live/",
+            origin=f"http://{address}",
+            additional_headers={"Cookie": f"sessionid={reader['session']}"},
+            open_timeout=60,
+            ping_interval=None,
+            max_queue=None,
+        )
+        await ws.send(json.dumps({"action": "subscribe", "topics": [topic]}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 60))
+        assert reply["type"] == "subscribed", reply
+        return ws
+
+    batch = 50
+    for start in range(0, count, batch):
+        size = min(batch, count - start)
+        clients += await asyncio.gather(
+            *(one(addresses[(start + i) % len(addresses)]) for i in range(size))
+        )
+    return clients
+
+
+async def deliver_once(
+    clients: list, writer: Writer, env: dict[str, str], user_id: int
+) -> tuple[list[float], int]:
+    await asyncio.to_thread(add_unread, env, user_id)
+    received: list[float] = []
+
+    async def wait(ws: object) -> None:
+        while True:
+            event = json.loads(await ws.recv())  # type: ignore[attr-defined]
+            if event.get("type") == "notification.read":
+                received.append(time.perf_counter())
+                return
+
+    waiters = [asyncio.create_task(wait(ws)) for ws in clients]
+    start = time.perf_counter()
+    status = await asyncio.to_thread(writer.post)
+    assert status == 302, status
+    await asyncio.wait(waiters, timeout=15)
+    for task in waiters:
+        task.cancel()
+    return [(t - start) * 1000 for t in received], len(clients)
+
+
+async def measure_delivery(
+    addresses: list[str], pids: list[int], reader: dict, env: dict, args, count: int
+) -> dict:
+    # Warm up every server (imports, layer connections) before reading memory.
+    for ws in await open_clients(addresses, len(addresses), reader):
+        await ws.close()
+    await asyncio.sleep(0.5)
+    before = sum(rss_kib(pid) for pid in pids)
+    clients = await open_clients(addresses, count, reader)
+    await asyncio.sleep(1)  # let the servers settle before reading memory
+    after = sum(rss_kib(pid) for pid in pids)
+    writer = Writer(addresses[0], reader["session"])
+    latencies: list[float] = []
+    delivered = expected = 0
+    for _ in range(args.events):
+        got, total = await deliver_once(clients, writer, env, reader["id"])
+        latencies += got
+        delivered += len(got)
+        expected += total
+    for ws in clients:
+        await ws.close()
+    return {
+        "latency_ms": {
+            "p50": round(percentile(latencies, 50), 2),
+            "p95": round(percentile(latencies, 95), 2),
+            "p99": round(percentile(latencies, 99), 2),
+        },
+        "delivered_pct": round(100 * delivered / expected, 2) if expected else 0.0,
+        "events": args.events,
+        "memory_per_idle_connection_kib": round((after - before) / count, 1),
+    }
+
+
+def publish_cost(env: dict[str, str], repeat: int) -> dict:
+    """Median time of a notification-like write with and without publish_on_commit,
+    measured inside one process with the server's settings."""
+    return django_in(
+        env,
+        "import statistics, time\n"
+        "from django.db import transaction\n"
+        "import live\n"
+        "from accounts.models import Notification, User\n"
+        "user = User.objects.get(email='bench-live@example.org')\n"
+        "def write(publish):\n"
+        "    start = time.perf_counter()\n"
+        "    with transaction.atomic():\n"
+        "        n = Notification.objects.create(recipient=user, kind='bench', text='x')\n"
+        "        if publish:\n"
+        "            live.publish_on_commit(f'user.{user.pk}', 'notification.created',"
+        " {'counts': {'unread': n.pk}, 'html': '<li>x</li>'})\n"
+        "    return (time.perf_counter() - start) * 1e6\n"
+        "def measure():\n"
+        "    for _ in range(20): write(False); write(True)\n"
+        "    plain, published = [], []\n"
+        f"    for _ in range({repeat}):\n"
+        "        plain.append(write(False)); published.append(write(True))\n"
+        "    return statistics.median(plain), statistics.median(published)\n"
+        "# As under Daphne: the write runs in a worker thread beside a running event\n"
+        "# loop, so the send after commit reuses that loop and its layer connections.\n"
+        "import asyncio\n"
+        "from asgiref.sync import sync_to_async\n"
+        "async def main(): return await sync_to_async(measure)()\n"
+        "p, q = asyncio.run(main())\n"
+        "print(json.dumps({'write_us': round(p, 1), 'write_with_publish_us': round(q, 1),"
+        " 'publish_adds_us': round(q - p, 1)}))",
+    )
+
+
+def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
+    env = server_env(db, tmp)
+    env["LIVE_MAX_TOPICS_PER_CONNECTION"] = "50"
+    if layer == "redis":
+        env["REDIS_URL"] = REDIS_URL
+        env["CHANNEL_LAYER_PREFIX"] = f"bench-live-{os.getpid()}"
+    reader = make_reader(env)
+    servers = [Server(env) for _ in range(2 if layer == "redis" else 1)]
+    try:
+        addresses = [s.url.removeprefix("http://") for s in servers]
+        pids = [s.proc.pid for s in servers]
+        for count in counts:
+            log(f"[{db}/{layer}] {count} clients ...")
+            figures = asyncio.run(
+                measure_delivery(addresses, pids, reader, env, args, count)
+            )
+            print(
+                json.dumps(
+                    {
+                        "scenario": "live_delivery",
+                        "db": db,
+                        "layer": layer,
+                        "servers": f"{len(servers)} daphne",
+                        "clients": count,
+                        "trigger": "POST /me/notifications/read/ on the first server",
+                        **figures,
+                    }
+                ),
+                flush=True,
+            )
+    finally:
+        for server in servers:
+            server.stop()
+    log(f"[{db}/{layer}] publish cost ...")
+    print(
+        json.dumps(
+            {
+                "scenario": "live_publish_cost",
+                "db": db,
+                "layer": layer,
+                "repeat": args.repeat,
+                "what": "median of atomic(create Notification) with and without "
+                "publish_on_commit (event row + send after commit)",
+                **publish_cost(env, args.repeat),
+            }
+        ),
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--clients", default="100,1000")
+    parser.add_argument("--events", type=int, default=5, help="events per case")
+    parser.add_argument("--repeat", type=int, default=300, help="writes per variant")
+    parser.add_argument("--layers", default="memory,redis")
+    args = parser.parse_args()
+    limit = raise_open_file_limit()
+    counts = [int(c) for c in args.clients.split(",") if c]
+    if max(counts) * 2 + 100 > limit:
+        raise SystemExit(
+            f"open-file limit {limit} is too low for {max(counts)} clients"
+        )
+    for db in [d for d in args.db.split(",") if d]:
+        with tempfile.TemporaryDirectory(prefix="agora-bench-live-") as tmp:
+            env = server_env(db, Path(tmp))
+            if db == "postgres":
+                reset_postgres()
+            log(f"[{db}] migrating ...")
+            manage(env, "migrate", "--noinput")
+            manage(env, "collectstatic", "--noinput")
+            for layer in [x for x in args.layers.split(",") if x]:
+                run_case(db, layer, Path(tmp), args, counts)
+
+
+if __name__ == "__main__":
+    main()

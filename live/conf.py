@@ -1,0 +1,24 @@
+"""The live app's settings, with their defaults, read when they are needed so that
+tests can change them with `override_settings`."""
+
+from django.conf import settings
+
+DEFAULTS: dict[str, float | int] = {
+    # Events older than this are deleted by `prune_live_events`; a client away for
+    # longer is told to reload instead of being replayed to.
+    "LIVE_EVENT_RETENTION_DAYS": 7,
+    # One client -> server message (a subscribe with its topic list) at most.
+    "LIVE_MAX_MESSAGE_BYTES": 4096,
+    "LIVE_MAX_TOPICS_PER_CONNECTION": 50,
+    # Token bucket: this many messages a second, with a burst of as many.
+    "LIVE_MAX_MESSAGES_PER_SECOND": 10,
+    # A reconnect that missed more than this is told to reload the page instead.
+    "LIVE_REPLAY_MAX_EVENTS": 1000,
+    # Embedded mode (in-memory channel layer): how often each Daphne process reads
+    # the event log for events published by other processes. 0 turns it off.
+    "LIVE_RELAY_POLL_SECONDS": 0.5,
+}
+
+
+def get(name: str) -> float | int:
+    return getattr(settings, name, DEFAULTS[name])
