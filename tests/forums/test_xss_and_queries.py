@@ -141,7 +141,7 @@ def test_forum_page_query_count_is_fixed(
     for thread in Thread.objects.all()[:3]:
         client.get(thread.get_absolute_url())
     for sort in ("latest", "top", "unanswered"):
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(15):
             assert client.get(forum.url + f"?sort={sort}&page=2").status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(forum.get_parent().url).status_code == 200

@@ -283,7 +283,7 @@ def test_report_page_costs_a_fixed_number_of_queries(
 ):
     campaign = campaign_with_topics(per_topic)
     report = run_analysis(django_capture_on_commit_callbacks, planner, campaign)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = planner_client.get(report.get_absolute_url())
     assert response.status_code == 200
     with django_assert_max_num_queries(12):

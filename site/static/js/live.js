@@ -49,9 +49,34 @@ function showOwnerControls(root) {
   }
 }
 
+// Fragments are rendered once for every viewer, so their forms carry no CSRF
+// token; give each POST form the page's own before it goes into the page.
+function pageCsrfToken() {
+  const field = document.querySelector('input[name="csrfmiddlewaretoken"]');
+  if (field && field.value) return field.value;
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+}
+
+function addCsrfTokens(root) {
+  const token = pageCsrfToken();
+  if (!token) return;
+  for (const form of root.querySelectorAll('form[method="post" i]')) {
+    let field = form.querySelector('input[name="csrfmiddlewaretoken"]');
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "csrfmiddlewaretoken";
+      form.prepend(field);
+    }
+    if (!field.value) field.value = token;
+  }
+}
+
 function fragmentElements(html) {
   const template = document.createElement("template");
   template.innerHTML = html.trim();
+  addCsrfTokens(template.content);
   return [...template.content.children];
 }
 
