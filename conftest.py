@@ -33,7 +33,7 @@ def resident_client(client, resident):
 
 @pytest.fixture(autouse=True)
 def _wagtail_page_tree(request):
-    """Every database test starts with the page-tree root and default locale that
+    """Every database test starts with the page-tree root, root collection and locale that
     Wagtail's migrations made: transactional tests (browser, concurrency) end with a
     flush that removes them, and whatever test runs next would find no tree."""
     marker = request.node.get_closest_marker("django_db")
@@ -43,10 +43,12 @@ def _wagtail_page_tree(request):
     if uses_db:
         request.getfixturevalue("_django_db_helper")
         from django.conf import settings
-        from wagtail.models import Locale, Page
+        from wagtail.models import Collection, Locale, Page
 
         if not Locale.objects.exists():
             Locale.objects.create(language_code=settings.LANGUAGE_CODE)
         if Page.get_first_root_node() is None:
             Page.add_root(title="Root", slug="root")
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
     yield

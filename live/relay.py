@@ -14,6 +14,7 @@ import asyncio
 import logging
 import threading
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -113,7 +114,15 @@ class EmbeddedRelay:
                         "live event %s: the server loop is busy", event["id"]
                     )
                 return
-        async_to_sync(layer.group_send)(group, message)
+        send = async_to_sync(layer.group_send)
+        if _running_loop() is not None:
+            # Synchronous code inside a running loop (a test driving a browser, a
+            # sync helper called from async code): async_to_sync refuses to run
+            # here, so the send gets a thread of its own.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(send, group, message).result(timeout=5)
+            return
+        send(group, message)
 
     # -- the poller --------------------------------------------------------------
 

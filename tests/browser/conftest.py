@@ -31,6 +31,14 @@ def chromium_path() -> str | None:
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps an event loop running in
+    the main thread for the rest of the session, where async tests (WebSocket
+    consumers) and async_to_sync could no longer run."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 # Module scope: Playwright's sync API keeps an event loop running in the main
 # thread for as long as it is open, and later (non-browser) tests that call
 # async_to_sync in that thread must not find it there.
