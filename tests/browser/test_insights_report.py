@@ -1,13 +1,10 @@
-"""A planner analyses a campaign in the browser and follows a summary line back to
-a resident's idea; a resident who tries the report's address is refused.
-
-With the test settings' ImmediateBackend the task runs inside the "Start
-analysis" request (after its commit), so the page the planner lands on shows the
-bar at its end; the bar moving stage by stage is covered by the progress-event
-test in tests/insights/test_reports.py.
-"""
+"""A planner analyses a campaign in the browser: the analysis waits for the task
+worker, the progress bar moves to its end while the planner watches, and a summary
+line leads back to a resident's idea; a resident who tries the report is refused."""
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 from playwright.sync_api import expect
 
 from home.demo import seed_home
@@ -15,11 +12,12 @@ from insights.models import InsightReport
 from tests.factories import TEST_PASSWORD, PlannerFactory, UserFactory
 from tests.insights.helpers import campaign_with_topics
 
-# serialized_rollback: the page tree root (made by a migration) survives the flush.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The real database queue, as in production, instead of the tests' immediate backend.
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+}
 
 
 def log_in(page, base_url: str, email: str) -> None:
@@ -29,8 +27,12 @@ def log_in(page, base_url: str, email: str) -> None:
     page.get_by_role("button", name="Sign In").click()
 
 
-def test_planner_analyses_a_campaign_and_follows_a_summary_line(live_server, new_page):
-    seed_home()  # transactional tests start from an empty page tree
+@override_settings(TASKS=DATABASE_TASKS)
+def test_planner_analyses_a_campaign_and_follows_a_summary_line(
+    daphne_live_server, new_page
+):
+    live_server = daphne_live_server
+    seed_home()
     campaign = campaign_with_topics(6)
     planner = PlannerFactory()
     page = new_page()
@@ -46,8 +48,15 @@ def test_planner_analyses_a_campaign_and_follows_a_summary_line(live_server, new
     report = InsightReport.objects.get(campaign=campaign)
     expect(page).to_have_url(live_server.url + report.get_absolute_url())
     bar = page.locator(f"#report-progress-{report.pk} progress")
+    expect(bar).to_have_attribute("value", "0")
+    expect(page.locator("body")).to_have_attribute("data-live-state", "live")
+
+    # The task worker picks the analysis up; the planner's page follows it live.
+    call_command("db_worker", "--batch", "--queue-name", "*", verbosity=0)
     expect(bar).to_have_attribute("value", "100")
-    expect(page.locator(f"#report-progress-{report.pk}")).to_contain_text("Finished")
+    progress = page.locator(f"#report-progress-{report.pk}")
+    expect(progress).to_contain_text("Finished")
+    progress.get_by_role("link", name="Open the report").click()
     expect(page.get_by_role("heading", name="3 topics")).to_be_visible()
 
     line = page.locator(".summary-line__text").first

@@ -1,10 +1,5 @@
-"""A resident flags a post; a moderator sees it in the queue, hides it with a reason;
-the author reads the reason.
-
-The live client (site/static/js/live.js) is not in this branch yet, so the
-moderator's open queue is reloaded once instead of updating by itself; the queue
-already renders the live contract (data-live-list, row dom ids) for it.
-"""
+"""A resident flags a post; the moderator's open queue shows it without a reload;
+the moderator hides it with a reason; the author reads the reason."""
 
 import pytest
 from django.test import Client, override_settings
@@ -44,7 +39,8 @@ def logged_in_page(new_page, live_server, user):
         "new_account_hours": 24,
     }
 )
-def test_flag_queue_hide_and_the_author_reads_why(live_server, new_page):
+def test_flag_queue_hide_and_the_author_reads_why(daphne_live_server, new_page):
+    live_server = daphne_live_server
     forum = make_forum("Town square")
     ana = UserFactory(display_name="Ana Lima")
     ben = UserFactory(display_name="Ben Okafor")
@@ -54,6 +50,7 @@ def test_flag_queue_hide_and_the_author_reads_why(live_server, new_page):
     moderator = logged_in_page(new_page, live_server, mia)
     moderator.goto(live_server.url + "/admin/moderation/queue/")
     expect(moderator.get_by_text("Nothing is waiting")).to_be_visible()
+    expect(moderator.locator("body")).to_have_attribute("data-live-state", "live")
 
     resident = logged_in_page(new_page, live_server, ben)
     resident.goto(live_server.url + f"/discussions/threads/{thread.pk}/")
@@ -62,7 +59,7 @@ def test_flag_queue_hide_and_the_author_reads_why(live_server, new_page):
     resident.get_by_role("button", name="Send to the moderators").click()
     expect(resident.get_by_text("The moderators will look at it")).to_be_visible()
 
-    moderator.reload()  # no live client in this branch yet (see the docstring)
+    # No reload: the flag arrives in the moderator's queue over /ws/live/.
     row = moderator.locator("tbody[data-live-list='moderation.queue:items'] tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("The bar owner is an idiot.")
