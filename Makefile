@@ -6,7 +6,10 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+# `make run` serves the development settings; the tests always use their own,
+# whatever DJANGO_SETTINGS_MODULE the shell happens to have.
+RUN_SETTINGS ?= config.settings.dev
+MANAGE := DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(PY) manage.py
 
 .PHONY: run test lint format bench install migrate clean
 
@@ -23,17 +26,17 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 install: $(STAMP)
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(MANAGE) migrate --noinput
 
 # Set up everything, load the demo city once, then serve on http://127.0.0.1:8000
 # with the background-task worker beside it. Ctrl-C stops both.
 run: migrate
-	$(PY) manage.py seed_demo
-	$(PY) manage.py prune_live_events
+	$(MANAGE) seed_demo
+	$(MANAGE) prune_live_events
 	@echo "Agora is starting on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Ctrl-C stops it."
 	@trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & server=$$!; \
+	$(MANAGE) db_worker --queue-name '*' & worker=$$!; \
+	DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & server=$$!; \
 	wait $$server
 
 lint: install
@@ -50,7 +53,7 @@ format: install
 	$(VENV)/bin/djhtml $$(git ls-files '*.html')
 
 test: lint
-	$(VENV)/bin/pytest
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest
 
 # Benchmarks print one JSON object per scenario (see bench/README.md).
 bench: install
