@@ -301,6 +301,43 @@ def _announce_new_idea(idea: Idea) -> None:
         )
 
 
+def _clean_idea(
+    campaign: CampaignPage,
+    title: str,
+    description: str,
+    categories: Iterable[Tag],
+    tags: Iterable[str],
+    lat: float | None,
+    lon: float | None,
+    address: str,
+) -> tuple[dict[str, Any], list[Tag], list[str]]:
+    """What a propose, record or edit form sent, validated the same way for all three."""
+    fields = _idea_fields(
+        campaign,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address,
+    )
+    return fields, _clean_categories(campaign, categories), _clean_tags(tags)
+
+
+def _screen_idea(
+    user: User, campaign: CampaignPage, fields: dict[str, Any], *, record: bool
+) -> Any:
+    try:
+        return screen_submission(
+            user,
+            f"{fields['title']}\n{fields['description']}",
+            premoderated=campaign.premoderated,
+            kind="idea",
+            record=record,
+        )
+    except SubmissionRefused as exc:
+        raise IdeaError(str(exc)) from exc
+
+
 def do_propose_idea(
     user: User,
     campaign: CampaignPage,
@@ -316,25 +353,10 @@ def do_propose_idea(
 ) -> Idea:
     """A resident proposes an idea; pre-moderation may hold it for a moderator."""
     check_propose_idea(user, campaign)
-    fields = _idea_fields(
-        campaign,
-        title=title,
-        description=description,
-        lat=lat,
-        lon=lon,
-        address=address,
+    fields, chosen, tag_names = _clean_idea(
+        campaign, title, description, categories, tags, lat, lon, address
     )
-    chosen = _clean_categories(campaign, categories)
-    tag_names = _clean_tags(tags)
-    try:
-        screening = screen_submission(
-            user,
-            f"{fields['title']}\n{fields['description']}",
-            premoderated=campaign.premoderated,
-            kind="idea",
-        )
-    except SubmissionRefused as exc:
-        raise IdeaError(str(exc)) from exc
+    screening = _screen_idea(user, campaign, fields, record=True)
     _check_rate(user, "propose", PROPOSE_LIMITS)
     with transaction.atomic():
         idea = Idea(
@@ -379,17 +401,10 @@ def do_record_idea(
     check_record_idea(staff, campaign)
     if source not in IdeaSource.values or source == IdeaSource.ONLINE:
         raise IdeaError(_("Say where the idea was gathered: meeting, paper or phone."))
-    fields = _idea_fields(
-        campaign,
-        title=title,
-        description=description,
-        lat=lat,
-        lon=lon,
-        address=address,
+    fields, chosen, tag_names = _clean_idea(
+        campaign, title, description, categories, tags, lat, lon, address
     )
     submitter_name = _clean_text(submitter_name, str(_("name")), 60, required=False)
-    chosen = _clean_categories(campaign, categories)
-    tag_names = _clean_tags(tags)
     with transaction.atomic():
         # Staff read it as they typed it in: no pre-moderation queue.
         idea = Idea(
@@ -436,26 +451,11 @@ def do_edit_idea(
 ) -> Idea:
     campaign = idea.campaign
     check_edit_idea(user, idea)
-    fields = _idea_fields(
-        campaign,
-        title=title,
-        description=description,
-        lat=lat,
-        lon=lon,
-        address=address,
+    fields, chosen, tag_names = _clean_idea(
+        campaign, title, description, categories, tags, lat, lon, address
     )
-    chosen = _clean_categories(campaign, categories)
-    tag_names = _clean_tags(tags)
-    try:
-        screening = screen_submission(
-            user,
-            f"{fields['title']}\n{fields['description']}",
-            premoderated=campaign.premoderated,
-            kind="idea",
-            record=False,
-        )
-    except SubmissionRefused as exc:
-        raise IdeaError(str(exc)) from exc
+    # An edit is screened for its text only: it is no new contribution.
+    screening = _screen_idea(user, campaign, fields, record=False)
     with transaction.atomic():
         # Re-check under the lock: a support may have arrived since the form opened.
         locked = Idea.objects.select_for_update().get(pk=idea.pk)

@@ -330,6 +330,32 @@ def _schema_ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _detail_path(
+    summary: str, schema: str, found: str, not_found: str
+) -> dict[str, Any]:
+    """One object by its id: the same shape for campaigns and ideas."""
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": found,
+                    "content": {"application/json": {"schema": _schema_ref(schema)}},
+                },
+                "404": {"description": not_found},
+            },
+        }
+    }
+
+
 def _page_of(name: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -378,28 +404,9 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
-        "/api/campaigns/{id}/": {
-            "get": {
-                "summary": "One campaign",
-                "parameters": [
-                    {
-                        "name": "id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    }
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The campaign",
-                        "content": {
-                            "application/json": {"schema": _schema_ref("Campaign")}
-                        },
-                    },
-                    "404": {"description": "No such published campaign"},
-                },
-            }
-        },
+        "/api/campaigns/{id}/": _detail_path(
+            "One campaign", "Campaign", "The campaign", "No such published campaign"
+        ),
         "/api/ideas/": {
             "get": {
                 "summary": "Public ideas, filtered",
@@ -438,28 +445,12 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
-        "/api/ideas/{id}/": {
-            "get": {
-                "summary": "One public idea with its answer timeline",
-                "parameters": [
-                    {
-                        "name": "id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    }
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The idea",
-                        "content": {
-                            "application/json": {"schema": _schema_ref("Idea")}
-                        },
-                    },
-                    "404": {"description": "No such public idea"},
-                },
-            }
-        },
+        "/api/ideas/{id}/": _detail_path(
+            "One public idea with its answer timeline",
+            "Idea",
+            "The idea",
+            "No such public idea",
+        ),
     },
     "components": {
         "schemas": {
