@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "config.middleware.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
+    "accounts.middleware.RateLimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -230,6 +231,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
 # Login rate limiting: 5 failed attempts per account per 5 minutes, 10 a minute
 # per IP address (allauth's limits, stated here so they are visible).
+# Every write and the API have a named limit (accounts/limits.py, docs/security.md).
+AGORA_RATE_LIMITS: dict[str, str] = {}
+RATELIMIT_USE_CACHE = "default"
+# Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "signup": "20/m/ip",
