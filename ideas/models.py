@@ -429,6 +429,19 @@ class Idea(index.Indexed, ModeratableContent):
                 fields=["campaign", "visibility", "-comment_count"],
                 name="idea_campaign_com_idx",
             ),
+            # A campaign's counts (all, by state, awaiting an answer) read this index
+            # alone; the API's default order (id) and the overdue list have theirs.
+            models.Index(
+                fields=["campaign", "visibility", "state", "answered_at"],
+                name="idea_campaign_state_idx",
+            ),
+            models.Index(
+                fields=["campaign", "visibility", "id"], name="idea_campaign_id_idx"
+            ),
+            models.Index(
+                fields=["campaign", "state", "review_started_at"],
+                name="idea_campaign_review_idx",
+            ),
         ]
         verbose_name = _("idea")
         verbose_name_plural = _("ideas")
