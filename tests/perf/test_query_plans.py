@@ -24,6 +24,7 @@ from bench import fixtures
 pytestmark = pytest.mark.django_db
 
 LARGE_TABLES = ("ideas_idea", "forums_thread", "forums_post")
+TABLES = "|".join(LARGE_TABLES)
 
 
 def _full_scans(sql: str) -> list[str]:
@@ -33,7 +34,7 @@ def _full_scans(sql: str) -> list[str]:
             cursor.execute("EXPLAIN " + sql)
             plan = [row[0] for row in cursor.fetchall()]
             cursor.execute("SET LOCAL enable_seqscan = on")
-            pattern = re.compile(r"Seq Scan on (%s)\b" % "|".join(LARGE_TABLES))
+            pattern = re.compile(rf"Seq Scan on ({TABLES})\b")
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql)
             plan = [row[-1] for row in cursor.fetchall()]
@@ -42,9 +43,7 @@ def _full_scans(sql: str) -> list[str]:
             # (SQLite's rowid); any other bare "SCAN t" reads the whole table.
             if re.search(r'ORDER BY "\w+"\."id" ASC LIMIT', sql):
                 return []
-            pattern = re.compile(
-                r"^SCAN (%s)(?: AS \w+)?$" % "|".join(LARGE_TABLES)
-            )
+            pattern = re.compile(rf"^SCAN ({TABLES})(?: AS \w+)?$")
     return [line for line in plan if pattern.search(line.strip())]
 
 
