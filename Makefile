@@ -46,7 +46,7 @@ lint: install
 	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py accounts/topics.py accounts/verification.py live/ \
 		forums/actions.py ideas/actions.py moderation/actions.py moderation/screening.py \
 		insights/actions.py insights/tasks.py insights/pipeline/ \
-		polls/ballots.py
+		polls/ballots.py polls/actions.py
 
 format: install
 	$(VENV)/bin/ruff format .
