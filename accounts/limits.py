@@ -8,6 +8,8 @@ django-ratelimit in the shared cache. Over a limit `RateLimited` is raised, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +32,10 @@ DEFAULT_RATES: dict[str, str] = {
     # attempt), per account and per IP address, so a register can't be guessed.
     "verification_failure": "5/h",
     "verification_failure_ip": "20/h",
-    "event_vote": "20/m",
+    # Phones in a hall often share one address: entering the event's codes is
+    # limited generously per IP, wrong codes strictly.
+    "event_vote": "120/m",
+    "event_code_failure": "10/m",
     "write": "30/m",
 }
 
@@ -56,7 +61,7 @@ def limit(
     request: HttpRequest,
     scope: str,
     *,
-    key: str = "user_or_ip",
+    key: str | Callable[[str, HttpRequest], str] = "user_or_ip",
     increment: bool = True,
 ) -> None:
     """Count one use of `scope` by this resident (or, signed out, this IP address)

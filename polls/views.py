@@ -3,6 +3,7 @@ projector pages, and the staff controls. Views parse and render; actions decide.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import secrets
@@ -18,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.limits import limit
+from accounts.limits import RateLimited, limit
 from forums.hosts import discussion_context
 
 from . import actions, ballots, counting
@@ -158,7 +159,11 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     device_key = _device_key(request, poll)
     if not poll.is_event and not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={poll.url}")
-    limit(request, "ballot")
+    if device_key:
+        # Phones at an event share the hall's address: limit each device instead.
+        limit(request, "ballot", key=lambda group, req: device_key or "")
+    else:
+        limit(request, "ballot")
     raw = _raw_answers(request, poll)
     try:
         receipt = actions.do_vote(
@@ -323,6 +328,7 @@ def event_entry(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         limit(request, "event_vote", key="ip")
+        limit(request, "event_code_failure", key="ip", increment=False)
         code = request.POST.get("code", "").strip().upper()[:12]
         access = request.POST.get("access", "").strip()[:12]
         poll = PollPage.objects.live().filter(event_code=code).first() if code else None
@@ -330,6 +336,9 @@ def event_entry(request: HttpRequest) -> HttpResponse:
             error, status = _("No event vote has this code. Check the wall."), 400
         elif not secrets.compare_digest(access, poll.event_access_code or "-"):
             error, status = _("The access code is not right. Check the wall."), 400
+        if error:
+            with contextlib.suppress(RateLimited):
+                limit(request, "event_code_failure", key="ip")
         else:
             request.session[f"event.{poll.pk}"] = True
             request.session.setdefault("agora_device", secrets.token_hex(16))
