@@ -318,7 +318,9 @@ async def projector_staleness(
     def one(key: str, i: int) -> None:
         conn = getattr(local, "conn", None)
         if conn is None:
-            conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn = local.conn = http.client.HTTPConnection(
+                "127.0.0.1", port, timeout=60
+            )
         status, _elapsed, ok = post_ballot(
             conn, poll, key, {f"q{q}": str(i % 3), "from": "phone"}
         )
@@ -481,7 +483,14 @@ def main() -> None:
         )
         t = time.perf_counter()
         out = subprocess.run(
-            [PY, "manage.py", "verify_poll", str(log_path), "--head", check["head_hash"]],
+            [
+                PY,
+                "manage.py",
+                "verify_poll",
+                str(log_path),
+                "--head",
+                check["head_hash"],
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -105,7 +105,7 @@ def check_vote(
     if state == "cancelled":
         raise PollError(_("This poll was cancelled."))
     if state == "closed":
-        raise PollError(_("Voting has closed. Your ballot was not counted."))
+        raise PollError(_("Voting has closed; no more ballots are accepted."))
     if state == "not_open":
         raise PollError(_("Voting has not opened yet."))
     if poll.is_event:

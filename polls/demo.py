@@ -4,6 +4,7 @@ demo residents verified at a desk, so the demo exercises the real paths."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -96,11 +97,14 @@ def seed(home: Any) -> list[PollPage]:
     for group in GROUPS:
         StakeholderWeight.objects.create(page=open_poll, group=group, share=Decimal(20))
     q1, q2 = list(open_poll.questions.all())
-    for i, voter in enumerate(voters[:9]):
+    rng = random.Random(2030)  # noqa: S311 - demo data, not security
+    for voter in voters[:9]:
+        ranks = ["1", "2", "3"]
+        rng.shuffle(ranks)
         actions.do_vote(
             open_poll,
             voter,
-            {str(q1.pk): [i % 4], str(q2.pk): [str((i + k) % 3 + 1) for k in range(3)]},
+            {str(q1.pk): [rng.choice([0, 0, 1, 2, 3])], str(q2.pk): ranks},
         )
     made.append(open_poll)
 
@@ -124,8 +128,10 @@ def seed(home: Any) -> list[PollPage]:
         privacy_minimum=3,
     )
     q = closed.questions.get()
-    for i, voter in enumerate(voters):
-        actions.do_vote(closed, voter, {str(q.pk): [i % 5, (i + 2) % 5]})
+    for voter in voters:
+        actions.do_vote(
+            closed, voter, {str(q.pk): rng.sample([0, 1, 2, 3, 3, 4, 4, 4], 2)}
+        )
     actions.do_close_poll(admin, closed)
     made.append(closed)
 

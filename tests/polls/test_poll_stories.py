@@ -251,3 +251,26 @@ def test_the_open_data_api_lists_polls_with_bounded_queries(
     detail = client.get(f"/api/polls/{data['results'][0]['id']}/").json()
     assert detail["questions"][0]["options"] == ["A", "B", "C"]
     assert detail["result"] is None
+
+
+def test_guessing_an_event_access_code_is_rate_limited(client):
+    poll = make_poll(eligibility="event", open_now=False)
+    actions.do_open_poll(CityAdminFactory(), poll)
+    poll.refresh_from_db()
+    statuses = [
+        client.post("/vote/", {"code": poll.event_code, "access": f"x{i}"}).status_code
+        for i in range(11)
+    ]
+    assert statuses == [400] * 10 + [429]
+
+
+def test_the_poll_page_costs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    poll = make_poll(eligibility="account", results_visibility="live")
+    for _ in range(3):
+        client.force_login(UserFactory())
+        vote(client, poll)
+    with django_assert_max_num_queries(40):
+        page = client.get(poll.url)
+    assert page.status_code == 200 and "Results so far" in page.content.decode()
