@@ -9,6 +9,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
 from ideas.urls import api_urlpatterns as ideas_api_urls
+from polls.api import api_urlpatterns as polls_api_urls
+from polls.views import event_entry
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -22,7 +24,10 @@ urlpatterns = [
     path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),
     path("insights/", include("insights.urls")),
-    path("api/", include((ideas_api_urls, "api"))),
+    path("polls/", include("polls.urls")),
+    # The short address people type from the wall at an event vote.
+    path("vote/", event_entry, name="vote"),
+    path("api/", include((ideas_api_urls + polls_api_urls, "api"))),
 ]
 
 if settings.DEBUG:

@@ -181,7 +181,8 @@ class CampaignPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("question")]
 
     parent_page_types = ["ideas.CampaignIndexPage"]
-    subpage_types: list[str] = []
+    # Polls may sit inside a campaign (a string: ideas does not import polls).
+    subpage_types: list[str] = ["polls.PollPage"]
 
     class Meta:
         verbose_name = _("campaign")

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "moderation",
     "forums",
     "ideas",
+    "polls",
     "insights",
     "home",
     # Wagtail
@@ -233,6 +234,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https"
 # per IP address (allauth's limits, stated here so they are visible).
 # Every write and the API have a named limit (accounts/limits.py, docs/security.md).
 AGORA_RATE_LIMITS: dict[str, str] = {}
+# Key of the HMACs that stand in for register entries and access codes (see
+# docs/polls.md); derived from SECRET_KEY when empty.
+AGORA_VERIFICATION_KEY = env.str("AGORA_VERIFICATION_KEY", default="")
 RATELIMIT_USE_CACHE = "default"
 # Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

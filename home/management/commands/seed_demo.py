@@ -10,6 +10,7 @@ from forums import demo as forums_demo
 from home.demo import seed_home
 from ideas.demo import seed as seed_ideas
 from insights.demo import seed as seed_insights
+from polls.demo import seed as seed_polls
 
 
 class Command(BaseCommand):
@@ -36,6 +37,8 @@ class Command(BaseCommand):
             self.stdout.write("The demo city is already loaded.")
         for campaign in seed_ideas(home):
             self.stdout.write(f"Created the campaign: {campaign.title}")
+        for poll in seed_polls(home):
+            self.stdout.write(f"Created the poll: {poll.title}")
         for report in seed_insights():
             self.stdout.write(
                 f"Analysed {report.campaign.title}: {report.n_clusters} topics "
