@@ -21,6 +21,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),
+    path("budgets/", include("budgets.urls")),
     path("insights/", include("insights.urls")),
     path("api/", include((ideas_api_urls, "api"))),
 ]
