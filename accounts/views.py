@@ -18,6 +18,7 @@ from . import actions
 from .forms import DeleteAccountForm, ProfileForm
 from .models import User
 from .roles import Role, role_names
+from .verification import active_verification
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -37,7 +38,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(instance=user)
     roles = [r for r in Role if r.value in role_names(user)]
-    return render(request, "accounts/profile.html", {"form": form, "roles": roles})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "roles": roles,
+            "verification": active_verification(user),
+        },
+    )
 
 
 def person(request: HttpRequest, pk: int) -> HttpResponse:

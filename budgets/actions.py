@@ -26,6 +26,12 @@ from wagtail.models import Page
 from accounts.actions import do_notify
 from accounts.models import User
 from accounts.roles import Role, has_role
+from accounts.verification import (
+    Eligibility,
+    NotEligible,
+    active_verification,
+    check_eligible,
+)
 from ideas.models import Idea, Support
 from ideas.photos import PhotoRefused, sanitise_photo
 from live import publish_on_commit
@@ -395,6 +401,10 @@ def do_change_phase(user: User, budget: BudgetPage, phase: str) -> BudgetPage:
     with transaction.atomic():
         BudgetPage.objects.filter(pk=budget.pk).update(phase=phase)
         budget.phase = phase
+        if phase == BudgetPhase.VOTING and not budget.is_imported:
+            from . import box
+
+            box.open_box(budget)
         publish_on_commit(
             f"budget.{budget.pk}",
             "budget.phase_changed",
@@ -480,10 +490,6 @@ def check_publish_results(user: Any, budget: BudgetPage) -> None:
     _require_staff(user)
     if budget.phase not in (BudgetPhase.VOTING, BudgetPhase.RESULTS):
         raise BudgetError(_("Results are published when the voting ends."))
-    if budget.phase == BudgetPhase.VOTING and budget.allows(Action.VOTE):
-        raise BudgetError(
-            _("The voting is still open. Results can be published once it has closed.")
-        )
 
 
 def do_publish_results(user: User | None, budget: BudgetPage) -> list[BudgetResult]:
@@ -491,6 +497,10 @@ def do_publish_results(user: User | None, budget: BudgetPage) -> list[BudgetResu
     projects and move the budget to its results phase; the page updates live."""
     if user is not None:
         check_publish_results(user, budget)
+    from . import box
+
+    # Publishing ends the voting: the box closes and its log is published, final.
+    box.close_and_publish(budget)
     rows = count_budget(budget)
     with transaction.atomic():
         BudgetResult.objects.filter(budget=budget).delete()
@@ -535,13 +545,79 @@ def do_publish_results(user: User | None, budget: BudgetPage) -> list[BudgetResu
 # --- ballots -------------------------------------------------------------------
 
 
+def eligibility(budget: BudgetPage) -> Eligibility:
+    """Who may vote, from verified attributes (accounts' one verification). With
+    districts, a verified district is needed to vote for a district's projects."""
+    return Eligibility(
+        verified_only=budget.verified_only or bool(budget.district_list()),
+        min_age=budget.min_age,
+    )
+
+
+def voter_district(user: Any, budget: BudgetPage) -> str | None:
+    """The district whose projects this voter may pick (None: no district rule)."""
+    if not budget.district_list():
+        return None
+    verification = active_verification(user)
+    return (verification.district if verification else "") or ""
+
+
 def check_cast_ballot(user: Any, budget: BudgetPage, raw: Mapping[str, Any]) -> Choice:
-    """Everything a ballot must pass before it goes in the box: the voter, the phase,
-    and the choices (known, feasible projects; within the money, count or points).
-    Returns the cleaned choice."""
+    """Everything a ballot must pass before it goes in the box: the voter (logged in,
+    not sanctioned, eligible), the phase, and the choices (known, feasible projects;
+    within the money, the number of projects or the points). Returns the choice."""
     _require_resident(user)
     _require_phase(budget, Action.VOTE)
-    return clean_choice(budget, raw, district=None)
+    try:
+        check_eligible(user, eligibility(budget))
+    except NotEligible as exc:
+        raise BudgetError(exc.message) from exc
+    return clean_choice(budget, raw, district=voter_district(user, budget))
+
+
+def do_cast_ballot(
+    user: User,
+    budget: BudgetPage,
+    choice: Choice,
+    *,
+    replacing_receipt: str | None = None,
+) -> str:
+    """Put the checked choice in polls' ballot box (one per voter, changeable with the
+    receipt of the current ballot until close); returns the new receipt."""
+    from polls import ballots as polls_ballots
+
+    from . import box
+
+    district = voter_district(user, budget)
+    segment = {"district": district} if district else {}
+    try:
+        with transaction.atomic():
+            receipt = box.cast(
+                user,
+                budget,
+                choice,
+                segment=segment,
+                replacing_receipt=replacing_receipt,
+            )
+            if budget.counts_public:
+                counts = box.box_for(budget).counts or {}  # type: ignore[union-attr]
+                ids = dict(
+                    Project.objects.filter(budget=budget).values_list(
+                        "external_id", "pk"
+                    )
+                )
+                publish_on_commit(
+                    f"budget.{budget.pk}",
+                    "budget.counts",
+                    {
+                        "counts": {
+                            f"votes.{ids[k]}": n for k, n in counts.items() if k in ids
+                        }
+                    },
+                )
+    except polls_ballots.BallotError as exc:
+        raise BudgetError(str(exc.message if hasattr(exc, "message") else exc)) from exc
+    return receipt.code
 
 
 # --- import --------------------------------------------------------------------
@@ -633,17 +709,6 @@ def increment_vote_counts(budget: BudgetPage, keys: list[str], delta: int) -> No
     Project.objects.filter(budget=budget, external_id__in=keys).update(
         vote_count=F("vote_count") + delta
     )
-
-
-def do_cast_ballot(user: User, budget: BudgetPage, choice: Choice) -> str:
-    """Put the checked choice in polls' ballot box; returns the voter's receipt."""
-    from . import box
-
-    try:
-        receipt = box.cast(user, budget, choice)
-    except box.BoxUnavailable as exc:
-        raise BudgetError(str(exc)) from exc
-    return receipt
 
 
 # --- following and tracking ----------------------------------------------------

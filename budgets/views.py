@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.limits import limit
 from ideas.models import Idea, Implementation
 
-from . import actions
+from . import actions, box
 from .ballots import BallotError, money
 from .forms import ConvertIdeaForm, ProjectForm, ReviewForm
 from .models import BallotKind, BudgetPage, Project, ProjectFollow
@@ -63,6 +63,17 @@ def budget_page(
             .order_by("district_id", "id")
         )
     picked_ids = {str(k) for k in (picked or {})}
+    has_voted = voting and box.has_voted(user, budget)
+    if (
+        budget.counts_public
+        and not budget.results_published_at
+        and not budget.is_imported
+    ):
+        # While voting, counts come from the box's running tally (kept under its lock).
+        the_box = box.box_for(budget)
+        counts = (the_box.counts or {}) if the_box else {}
+        for p in [*page.object_list, *ballot_projects]:
+            p.vote_count = counts.get(p.external_id, 0)
     located = list(
         Project.objects.public()
         .filter(budget=budget, lat__isnull=False, lon__isnull=False)
@@ -84,6 +95,8 @@ def budget_page(
         if isinstance(picked, dict)
         else {},
         "ballot_error": ballot_error,
+        "has_voted": has_voted,
+        "eligibility_lines": actions.eligibility(budget).describe(),
         "can_propose": budget.allows(Action.PROPOSE),
         "closed_message": ACTION_CLOSED_MESSAGES[Action.VOTE],
         "is_staff": is_staff,
@@ -116,7 +129,12 @@ def cast_ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
     limit(request, "ballot")
     try:
         choice = actions.check_cast_ballot(request.user, budget, request.POST)
-        receipt = actions.do_cast_ballot(request.user, budget, choice)
+        receipt = actions.do_cast_ballot(
+            request.user,
+            budget,
+            choice,
+            replacing_receipt=request.POST.get("receipt", "").strip() or None,
+        )
     except BallotError as exc:
         return budget_page(
             request, budget, ballot_error=exc.message, picked=exc.choice, status=400

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "moderation",
     "forums",
     "ideas",
+    "polls",
     "budgets",
     "insights",
     "home",
