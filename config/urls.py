@@ -23,6 +23,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),
+    path("budgets/", include("budgets.urls")),
     path("insights/", include("insights.urls")),
     path("polls/", include("polls.urls")),
     # The short address people type from the wall at an event vote.

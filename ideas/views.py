@@ -26,13 +26,21 @@ from forums.hosts import discussion_context
 from moderation.models import Visibility, visible_to_q
 
 from . import actions, similar
-from .forms import AnswerForm, IdeaForm, RecordIdeaForm, VoteForm
+from .forms import (
+    AnswerForm,
+    IdeaForm,
+    MilestoneForm,
+    ProgressForm,
+    RecordIdeaForm,
+    VoteForm,
+)
 from .links import campaign_links
 from .models import (
     CampaignPage,
     Follow,
     Idea,
     IdeaState,
+    Implementation,
     OfficialResponse,
     Support,
     Vote,
@@ -42,6 +50,7 @@ from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, PHASE_ACTIONS, 
 
 IDEAS_PER_PAGE = 20
 MAP_POINTS = 500
+UPDATES_SHOWN = 20
 RANDOM_PRIME = 2_147_483_647  # 2**31 - 1: random_key * multiplier stays within int64
 
 SORTS = {
@@ -308,11 +317,32 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "vote_choices": VoteChoice.choices,
         "answer_due": idea.answer_due(),
         **_phase_context(campaign, user),
+        **_implementation_context(idea, user),
     }
     if idea.thread_id:
         # The comments: forums' discussion (posts, reply form), one fixed set of queries.
         context.update(discussion_context(request, idea.thread))
     return render(request, "ideas/idea_detail.html", context)
+
+
+def _implementation_context(idea: Idea, user: Any) -> dict[str, Any]:
+    """The idea's implementation record, its milestones and latest updates."""
+    impl = (
+        Implementation.objects.filter(
+            subject_kind=actions.IDEA_TRACKED_KIND, subject_id=idea.pk
+        )
+        .prefetch_related("milestones")
+        .first()
+    )
+    if impl is None:
+        return {"impl": None}
+    manage = actions.is_city_staff(user)
+    return {
+        "impl": impl,
+        "impl_updates": list(impl.updates.all()[:UPDATES_SHOWN]),
+        "progress_form": ProgressForm() if manage else None,
+        "milestone_form": MilestoneForm() if manage else None,
+    }
 
 
 def _similar_ideas(

@@ -248,3 +248,35 @@ def verify(user, **attrs):
     from accounts.actions import do_verify_at_desk
 
     return do_verify_at_desk(CityAdminFactory(), user, note="seen in a test", **attrs)
+def make_budget(*, parent=None, districts=None, projects=None, **fields):
+    """A live BudgetPage under the home page. `districts` are (name, amount) pairs;
+    `projects` are (title, cost) pairs or (title, cost, district name) triples,
+    made feasible at that cost."""
+    from budgets.models import BudgetPage, District, Feasibility, Project
+    from home.demo import seed_home
+
+    if parent is None:
+        parent, _created = seed_home()
+    n = BudgetPage.objects.count() + 1
+    fields.setdefault("title", f"Budget {n}")
+    fields.setdefault("slug", f"budget-{n}")
+    fields.setdefault("total", 100_000)
+    fields.setdefault("currency", "EUR")
+    fields.setdefault("verified_only", False)
+    budget = parent.add_child(instance=BudgetPage(**fields))
+    by_name = {}
+    for i, (name, amount) in enumerate(districts or []):
+        by_name[name] = District.objects.create(
+            budget=budget, name=name, amount=amount, sort_order=i
+        )
+    for i, spec in enumerate(projects or [], start=1):
+        title, cost = spec[0], spec[1]
+        Project.objects.create(
+            budget=budget,
+            title=title,
+            cost=cost,
+            feasibility=Feasibility.FEASIBLE,
+            external_id=str(i),
+            district=by_name.get(spec[2]) if len(spec) > 2 else None,
+        )
+    return BudgetPage.objects.get(pk=budget.pk)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "forums",
     "ideas",
     "polls",
+    "budgets",
     "insights",
     "home",
     # Wagtail

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import seed_accounts
+from budgets.demo import seed as seed_budgets
 from forums import demo as forums_demo
 from home.demo import seed_home
 from ideas.demo import seed as seed_ideas
@@ -39,6 +40,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Created the campaign: {campaign.title}")
         for poll in seed_polls(home):
             self.stdout.write(f"Created the poll: {poll.title}")
+        for budget in seed_budgets(home):
+            self.stdout.write(f"Created the budget: {budget.title}")
         for report in seed_insights():
             self.stdout.write(
                 f"Analysed {report.campaign.title}: {report.n_clusters} topics "
