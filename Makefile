@@ -45,7 +45,8 @@ lint: install
 	$(VENV)/bin/djhtml --check $$(git ls-files '*.html' 2>/dev/null || find . -name '*.html' -not -path './.venv/*')
 	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py accounts/topics.py live/ \
 		forums/actions.py ideas/actions.py moderation/actions.py moderation/screening.py \
-		insights/actions.py insights/tasks.py insights/pipeline/
+		insights/actions.py insights/tasks.py insights/pipeline/ \
+		search/index.py search/query.py search/registry.py
 
 format: install
 	$(VENV)/bin/ruff format .

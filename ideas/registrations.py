@@ -105,10 +105,11 @@ def _overdue_answers() -> list[dict[str, Any]]:
 
 
 def register() -> None:
-    from . import discussion
+    from . import discussion, searchable
     from .models import Idea
 
     discussion.register()
+    searchable.register()
     register_content(
         Idea,
         label=str(_("idea")),

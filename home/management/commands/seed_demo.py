@@ -10,6 +10,7 @@ from forums import demo as forums_demo
 from home.demo import seed_home
 from ideas.demo import seed as seed_ideas
 from insights.demo import seed as seed_insights
+from search.index import rebuild as rebuild_search
 
 
 class Command(BaseCommand):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
             self.stdout.write("The demo city is already loaded.")
         for campaign in seed_ideas(home):
             self.stdout.write(f"Created the campaign: {campaign.title}")
+        # The demo's residents and posts are bulk-created (no save signals):
+        # index everything once, here.
+        indexed = rebuild_search()
+        self.stdout.write(f"Indexed {sum(indexed.values())} things for search")
         for report in seed_insights():
             self.stdout.write(
                 f"Analysed {report.campaign.title}: {report.n_clusters} topics "
