@@ -47,7 +47,8 @@ lint: install
 		forums/actions.py ideas/actions.py ideas/tracking.py moderation/actions.py moderation/screening.py \
 		budgets/actions.py budgets/counting.py budgets/pabulib.py \
 		insights/actions.py insights/tasks.py insights/pipeline/ \
-		polls/ballots.py polls/actions.py
+		polls/ballots.py polls/actions.py \
+		search/index.py search/query.py search/registry.py
 
 format: install
 	$(VENV)/bin/ruff format .

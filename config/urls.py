@@ -11,6 +11,7 @@ from home import views as home_views
 from ideas.urls import api_urlpatterns as ideas_api_urls
 from polls.api import api_urlpatterns as polls_api_urls
 from polls.views import event_entry
+from search import views as search_views
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
-    path("search/", home_views.search, name="search"),
+    path("search/", search_views.site_search, name="search"),
     path("moderation/", include("moderation.urls")),
     path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),

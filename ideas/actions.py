@@ -32,6 +32,7 @@ from live import publish_on_commit
 from moderation.models import Visibility
 from moderation.sanctions import ParticipationRefused, check_can_participate
 from moderation.screening import SubmissionRefused, screen_submission
+from search import index as search_index
 
 from . import similar
 from .discussion import IDEA_HOST
@@ -530,6 +531,8 @@ def do_withdraw_idea(user: User, idea: Idea) -> Idea:
                 _("The city has already answered this idea; it stays on record.")
             )
         idea.state = IdeaState.WITHDRAWN
+        # A bulk update sends no post_save: a withdrawn idea leaves the search here.
+        search_index.reindex("idea", [idea.pk])
         similar.mark_changed(idea.campaign_id)
         publish_on_commit(
             f"campaign.{idea.campaign_id}",
@@ -639,6 +642,7 @@ def _maybe_start_review(idea: Idea) -> None:
         return
     idea.state = IdeaState.UNDER_REVIEW
     idea.review_started_at = now
+    search_index.reindex("idea", [idea.pk])
     response = OfficialResponse.objects.create(
         idea=idea,
         from_state=IdeaState.PUBLISHED,

@@ -135,7 +135,7 @@ def _idea_followers(idea_id: int) -> list[Any]:
 
 
 def register() -> None:
-    from . import discussion
+    from . import discussion, searchable
     from .models import Idea
     from .tracking import register_tracked_kind
 
@@ -149,6 +149,7 @@ def register() -> None:
         followers=_idea_followers,
     )
     register_topic("implementation", _can_read_implementation)
+    searchable.register()
     register_content(
         Idea,
         label=str(_("idea")),

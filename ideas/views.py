@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from forums.hosts import discussion_context
 from moderation.models import Visibility, visible_to_q
+from search import query as search_query
 
 from . import actions, similar
 from .forms import (
@@ -207,9 +208,10 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
     if tag:
         qs = qs.filter(tags__slug=tag)
     if query:
-        # Wagtail's search backend finds the ids; the filters and sort stay in SQL.
-        found = Idea.objects.filter(campaign=campaign).search(query)
-        qs = qs.filter(pk__in=[hit.pk for hit in found[:1000]])
+        # The site's one search engine finds the ids; filters and sort stay in SQL.
+        qs = qs.filter(
+            pk__in=search_query.matching_ids("idea", query, place_id=campaign.pk)
+        )
     qs = (
         sort_ideas(qs, sort, seed)
         .select_related("author")

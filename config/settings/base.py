@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "daphne",
     # Agora, ground floor first (see docs/design.md)
     "live",
+    "search",
     "accounts",
     "moderation",
     "forums",
@@ -292,6 +293,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ---------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("AGORA_SITE_NAME", default="Agora")
 WAGTAILADMIN_BASE_URL = env.str("AGORA_BASE_URL", default="http://127.0.0.1:8000")
+# The site's own search (search/): the PostgreSQL text-search configuration that
+# stems and drops stop words for the city's language (`manage.py rebuild_search`
+# after changing it). SQLite uses FTS5 with the Porter stemmer.
+AGORA_SEARCH_LANGUAGE = env.str(
+    "AGORA_SEARCH_LANGUAGE",
+    default={
+        "en": "english",
+        "es": "spanish",
+        "ru": "russian",
+        "de": "german",
+        "fr": "french",
+    }.get(LANGUAGE_CODE, "simple"),
+)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = [
     "csv",

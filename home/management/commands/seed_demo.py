@@ -12,6 +12,7 @@ from home.demo import seed_home
 from ideas.demo import seed as seed_ideas
 from insights.demo import seed as seed_insights
 from polls.demo import seed as seed_polls
+from search.index import rebuild as rebuild_search
 
 
 class Command(BaseCommand):
@@ -42,6 +43,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Created the poll: {poll.title}")
         for budget in seed_budgets(home):
             self.stdout.write(f"Created the budget: {budget.title}")
+        # The demo's residents and posts are bulk-created (no save signals):
+        # index everything once, here.
+        indexed = rebuild_search()
+        self.stdout.write(f"Indexed {sum(indexed.values())} things for search")
         for report in seed_insights():
             self.stdout.write(
                 f"Analysed {report.campaign.title}: {report.n_clusters} topics "
