@@ -27,6 +27,7 @@ DEFAULT_RATES: dict[str, str] = {
     "ballot": "10/m",
     "verification": "10/h",
     "write": "30/m",
+    "avatar": "10/h",
 }
 
 
