@@ -57,6 +57,34 @@ def do_update_profile(actor: User, target: User, **fields: Any) -> User:
     return target
 
 
+def check_change_avatar(actor: User, target: User) -> None:
+    check_update_profile(actor, target)
+
+
+def do_change_avatar(actor: User, target: User, upload: Any | None) -> User:
+    """Set (a cleaned copy of `upload`) or, with None, remove the profile picture.
+    Raises AccountError with a message the person can act on."""
+    from .avatars import AvatarRefused, clean_avatar
+
+    check_change_avatar(actor, target)
+    clean = None
+    if upload is not None:
+        try:
+            clean = clean_avatar(upload)
+        except AvatarRefused as exc:
+            raise AccountError(str(exc)) from exc
+    old = target.avatar.name if target.avatar else ""
+    with transaction.atomic():
+        if clean is not None:
+            target.avatar.save(clean.name, clean, save=False)
+        else:
+            target.avatar = ""
+        target.save(update_fields=["avatar"])
+    if old and old != target.avatar.name:
+        target.avatar.storage.delete(old)
+    return target
+
+
 def do_grant_role(user: User, role: Role) -> bool:
     """Give `user` the role; returns False if they had it already.
 
@@ -114,7 +142,10 @@ def do_delete_account(actor: User, target: User, password: str) -> None:
         for name, eraser in privacy.erasers().items():
             logger.debug("erasing %s for account %s", name, target.pk)
             eraser(target)
+        picture = target.avatar.name if target.avatar else ""
         target.delete()
+    if picture:
+        target.avatar.storage.delete(picture)
 
 
 def do_notify(

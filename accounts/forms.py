@@ -57,6 +57,17 @@ class ProfileForm(forms.ModelForm):
         return name
 
 
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label=_("Profile picture"),
+        required=False,
+        help_text=_("A JPEG, PNG or WebP image up to 2 MB. It is cropped to a square."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
+    )
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your current password"),

@@ -37,6 +37,7 @@ DEFAULT_RATES: dict[str, str] = {
     "event_vote": "120/m",
     "event_code_failure": "10/m",
     "write": "30/m",
+    "avatar": "10/h",
 }
 
 

@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .avatars import avatar_path
+
 
 class UserManager(BaseUserManager["User"]):
     """Creates accounts keyed by e-mail address: Agora has no usernames."""
@@ -85,6 +87,13 @@ class User(AbstractUser):
             "Optional. Planners see how many people of each group said what, "
             "never who you are."
         ),
+    )
+
+    avatar = models.ImageField(
+        _("profile picture"),
+        upload_to=avatar_path,
+        blank=True,
+        help_text=_("Optional. Without one, your initials are shown."),
     )
 
     USERNAME_FIELD = "email"

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("me/", views.profile, name="profile"),
+    path("me/avatar/", views.change_avatar, name="avatar"),
     path("me/privacy/", views.privacy, name="privacy"),
     path("me/privacy/export/", views.export_data, name="export"),
     path("me/privacy/delete/", views.delete_account, name="delete"),

@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home import brand_views
 from home import views as home_views
 from ideas.urls import api_urlpatterns as ideas_api_urls
 from polls.api import api_urlpatterns as polls_api_urls
@@ -15,6 +16,8 @@ from search import views as search_views
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
+    path("brand.css", brand_views.brand_css, name="brand_css"),
+    path("favicon.ico", brand_views.favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

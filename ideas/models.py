@@ -46,13 +46,28 @@ class CampaignIndexPage(Page):
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        context["campaigns"] = (
+        context["campaigns"] = campaign_cards(
             CampaignPage.objects.live()
             .public()
             .child_of(self)
-            .order_by("-first_published_at")
+            .order_by("-first_published_at")[:60]
         )
         return context
+
+
+def campaign_cards(campaigns: Any) -> list[CampaignPage]:
+    """Campaigns ready for their cards (image, phase and dates) at a fixed number
+    of queries however many there are: phases and image renditions prefetched."""
+    result = list(
+        campaigns.select_related("image").prefetch_related(
+            "phases", "image__renditions"
+        )
+    )
+    for campaign in result:
+        campaign.__dict__["_phase_list"] = sorted(
+            campaign.phases.all(), key=lambda p: (p.start, p.sort_order)
+        )
+    return result
 
 
 class CampaignCategory(TaggedItemBase):
@@ -202,6 +217,14 @@ class CampaignPage(Page):
             if phase.start <= now < phase.end:
                 return phase
         return None
+
+    def first_day(self) -> datetime | None:
+        phases = self.phase_list()
+        return phases[0].start if phases else None
+
+    def last_day(self) -> datetime | None:
+        phases = self.phase_list()
+        return max(p.end for p in phases) if phases else None
 
     def has_started(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()

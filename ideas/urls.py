@@ -16,6 +16,7 @@ urlpatterns = [
     path("campaign/<int:campaign_pk>/", views.campaign_redirect, name="campaign"),
     path("campaign/<int:campaign_pk>/propose/", views.propose_idea, name="propose"),
     path("campaign/<int:campaign_pk>/record/", views.record_idea, name="record"),
+    path("campaign/<int:campaign_pk>/statements/", views.vote_deck, name="vote_deck"),
     path(
         "campaign/<int:campaign_pk>/follow/",
         views.follow_campaign,

@@ -48,6 +48,12 @@ from .models import (
     VoteChoice,
 )
 from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, PHASE_ACTIONS, Action
+from .photos import (
+    PhotoRefused,
+    discard_draft_photo,
+    keep_draft_photo,
+    take_draft_photo,
+)
 
 IDEAS_PER_PAGE = 20
 MAP_POINTS = 500
@@ -220,6 +226,15 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
 
     page = Paginator(qs, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
     ideas = list(page.object_list)
+    if campaign.uses_votes and user.is_authenticated and ideas:
+        # The viewer's own votes on this page, in one query, for the cards' buttons.
+        chosen = dict(
+            Vote.objects.filter(user=user, idea__in=ideas).values_list(
+                "idea_id", "choice"
+            )
+        )
+        for idea in ideas:
+            idea.viewer_vote = chosen.get(idea.pk)
     params = {
         k: v
         for k, v in {
@@ -259,6 +274,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         "map_tiles_url": settings.AGORA_MAP_TILES_URL,
         "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         "campaign_links": campaign_links(user, campaign),
+        "vote_choices": VoteChoice.choices,
         **_phase_context(campaign, user),
     }
     return render(request, "ideas/campaign_page.html", context)
@@ -318,6 +334,13 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answer_form": AnswerForm() if actions.is_city_staff(user) else None,
         "vote_choices": VoteChoice.choices,
         "answer_due": idea.answer_due(),
+        "map_points": [
+            {"id": idea.pk, "title": idea.title, "lat": idea.lat, "lon": idea.lon}
+        ]
+        if idea.is_located
+        else [],
+        "map_tiles_url": settings.AGORA_MAP_TILES_URL,
+        "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         **_phase_context(campaign, user),
         **_implementation_context(idea, user),
     }
@@ -369,23 +392,38 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     form = IdeaForm(request.POST or None, request.FILES or None, campaign=campaign)
     similar_ideas: list[Idea] = []
     preview = False
+    # A photo chosen before "Check for similar ideas" is kept for the next submit.
+    photo_draft = request.POST.get("photo_draft", "")[:1000]
+    photo_draft_name = request.POST.get("photo_draft_name", "")[:100]
     if request.method == "POST" and not closed and form.is_valid():
         text = f"{form.cleaned_data['title']}. {form.cleaned_data['description']}"
         if "preview" in request.POST:
             # The no-JS path to "has someone proposed this already?".
             similar_ideas = _similar_ideas(campaign, text)
             preview = True
+            if form.cleaned_data.get("photo"):
+                try:
+                    photo_draft, photo_draft_name = keep_draft_photo(
+                        form.cleaned_data["photo"], request.user.pk
+                    )
+                except PhotoRefused as exc:
+                    form.add_error("photo", str(exc))
         else:
+            photo = form.cleaned_data.get("photo")
+            if not photo and photo_draft:
+                photo = take_draft_photo(photo_draft, request.user.pk)
             try:
                 idea = actions.do_propose_idea(
                     request.user,
                     campaign,
-                    photo=form.cleaned_data.get("photo"),
+                    photo=photo,
                     **form.action_kwargs(),
                 )
             except (actions.IdeaError, PermissionDenied) as exc:
                 form.add_error(None, str(exc))
             else:
+                if photo_draft:
+                    discard_draft_photo(photo_draft, request.user.pk)
                 if idea.visibility == Visibility.PUBLISHED:
                     messages.success(request, _("Thank you: your idea is published."))
                 else:
@@ -400,6 +438,8 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
             "closed_message": closed,
             "similar_ideas": similar_ideas,
             "preview": preview,
+            "photo_draft": photo_draft,
+            "photo_draft_name": photo_draft_name,
             "heading": _("Propose an idea"),
             "similar_url": f"/ideas/campaign/{campaign.pk}/similar/",
             "map_tiles_url": settings.AGORA_MAP_TILES_URL,
@@ -523,10 +563,11 @@ def _act(
     else:
         if ok:
             messages.success(request, ok)
+    # Back to the item acted on (its #fragment), not to the top of the page.
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
         return redirect(back)
-    return redirect(idea.get_absolute_url())
+    return redirect(f"{idea.get_absolute_url()}#support")
 
 
 @require_POST
@@ -581,7 +622,7 @@ def follow_campaign(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     else:
         actions.do_follow_campaign(request.user, campaign)
         messages.success(request, _("You will hear about new ideas in this campaign."))
-    return redirect(campaign.url)
+    return redirect(f"{campaign.url}#campaign-actions")
 
 
 @require_POST
@@ -646,3 +687,39 @@ def campaign_index(request: HttpRequest) -> HttpResponse:
     if index is None or not index.url:
         return redirect("/")
     return redirect(index.url)
+
+
+def vote_deck(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    """Agree/disagree statements one after another (a Pol.is-style card).
+
+    Each vote posts to the ordinary vote action and comes back here for the next
+    statement the resident has not voted on, in their own random order. That is the
+    whole flow without JavaScript; vote-deck.js only swaps the card in place.
+    """
+    campaign = _get_campaign(campaign_pk)
+    if not campaign.uses_votes:
+        raise Http404
+    user = request.user
+    seed = _visitor_seed(request)
+    statements = Idea.objects.public().filter(campaign=campaign)
+    remaining = statements
+    if user.is_authenticated:
+        remaining = statements.exclude(votes__user=user)
+    total = statements.count()
+    left = remaining.count() if user.is_authenticated else total
+    idea = (
+        sort_ideas(remaining, "random", seed).select_related("author").first()
+        if left
+        else None
+    )
+    context = {
+        "campaign": campaign,
+        "idea": idea,
+        "total": total,
+        "voted": total - left,
+        "left": left,
+        "vote_choices": VoteChoice.choices,
+        "deck_url": request.path,
+        **_phase_context(campaign, user),
+    }
+    return render(request, "ideas/vote_deck.html", context)
