@@ -60,9 +60,7 @@ def combine(lsa: np.ndarray, embeddings: np.ndarray | None) -> np.ndarray:
     centred[zero] = 0.0
     # normalize() leaves zero rows at zero; the final normalize() brings rows
     # with one empty block (identical texts centre to zero) back to unit length.
-    return normalize(np.hstack([normalize(lsa), normalize(centred)])).astype(
-        np.float32
-    )
+    return normalize(np.hstack([normalize(lsa), normalize(centred)])).astype(np.float32)
 
 
 def knn_graph(vectors: np.ndarray, neighbours: int = NEIGHBOURS) -> sp.csr_matrix:
