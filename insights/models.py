@@ -138,7 +138,14 @@ class InsightReport(models.Model):
         return self.status == ReportStatus.SUCCEEDED
 
     def clusters(self) -> list[dict[str, Any]]:
-        return list((self.results.get("text") or {}).get("clusters", []))
+        """The report's clusters; a catch-all one is labelled "Other topics" in
+        the reader's language (the pipeline stores only the flag that says so)."""
+        out = []
+        for c in (self.results.get("text") or {}).get("clusters", []):
+            if c.get("other"):
+                c = {**c, "label": str(_("Other topics"))}
+            out.append(c)
+        return out
 
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:

@@ -106,6 +106,7 @@ def read_documents(
             Document(
                 id=str(pk),
                 text=idea_text(title, desc),
+                title=title,
                 author_id=str(author) if author else None,
                 supports=supports,
                 state=state,
@@ -340,12 +341,6 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
         encoder=encoder,
     )
     text = analysis.to_json(extended=True)
-    # Titles are what planners scan; the pipeline keeps full texts in summaries.
-    titles = {d.id: d.text for d in docs}
-    for c in text["clusters"]:
-        for line in c["summary"]:
-            line["text"] = titles.get(line["idea_ids"][0], line["text"])
-
     opinions: dict[str, Any] | None = None
     voter_groups: dict[str, str] = {}
     if campaign.uses_votes and docs:

@@ -20,7 +20,8 @@ from sklearn.preprocessing import normalize
 from .cluster import ClusterModel
 from .duplicates import find_duplicates, lexical_verifier
 from .embed import backend_name, load_encoder
-from .label import cluster_keywords, make_label
+from .label import OTHER_TOPICS, catch_all_clusters, cluster_keywords, make_label
+from .language import boilerplate_sentences, strip_boilerplate
 from .opinions import opinion_groups
 from .polis import (
     read_comments,
@@ -73,6 +74,7 @@ class TextAnalysis:
             item: dict[str, Any] = {
                 "id": c.id,
                 "label": c.label,
+                "other": c.catch_all,
                 "keywords": list(c.keywords),
                 "size": c.size,
                 "members": list(c.members),
@@ -157,13 +159,17 @@ def analyse_texts(
 
     documents = _as_documents(docs)
     texts = [d.text or "" for d in documents]
+    # Sentences repeated across many texts (a site's standard wording) would
+    # become a topic and a label of their own: topics and labels read without.
+    boilerplate = boilerplate_sentences(texts)
+    clean = [strip_boilerplate(t, boilerplate) for t in texts]
     vec: Vectoriser = vectoriser or LsaVectoriser(seed=seed, word_weight=0.0)
     verify = None
     if isinstance(vec, LsaVectoriser):
-        vectors, features = vec.fit_transform_with_features(texts)
+        vectors, features = vec.fit_transform_with_features(clean)
         verify = lexical_verifier(features)
     else:
-        vectors = vec.fit_transform(texts)
+        vectors = vec.fit_transform(clean)
     model_encoder = load_encoder() if encoder == AUTO else encoder
     if isinstance(model_encoder, str):
         raise ValueError(f"encoder must be a Vectoriser, None or {AUTO!r}")
@@ -181,7 +187,12 @@ def analyse_texts(
     centroids = _centroids(vectors, labels, n_topics)
     topic_centroids = _centroids(topic_vectors, labels, n_topics)
     lap("cluster")
-    keywords = cluster_keywords(texts, labels, n_keywords=n_keywords)
+    keywords = cluster_keywords(clean, labels, n_keywords=n_keywords)
+    coherence = [
+        float((topic_vectors[labels == c] @ topic_centroids[c]).mean())
+        for c in range(n_topics)
+    ]
+    loose = catch_all_clusters(coherence, np.bincount(labels, minlength=n_topics))
     lap("label")
     clusters = []
     label_texts = []
@@ -189,10 +200,15 @@ def analyse_texts(
         idx = np.flatnonzero(labels == c)
         members = [documents[i] for i in idx]
         summary = summarise_cluster(
-            members, topic_vectors[idx], topic_centroids[c], n_summary_lines
+            members,
+            topic_vectors[idx],
+            topic_centroids[c],
+            n_summary_lines,
+            keywords=keywords[c],
+            boilerplate=boilerplate,
         )
         central = summary[0].text if summary else ""
-        label = make_label(keywords[c], central)
+        label = OTHER_TOPICS if c in loose else make_label(keywords[c], central)
         label_texts.append(label)
         clusters.append(
             Cluster(
@@ -202,7 +218,8 @@ def analyse_texts(
                 members=tuple(d.id for d in members),
                 summary=summary,
                 stats=cluster_stats(members),
-                coherence=float((topic_vectors[idx] @ topic_centroids[c]).mean()),
+                coherence=coherence[c],
+                catch_all=c in loose,
             )
         )
     lap("summarise")
@@ -313,6 +330,8 @@ def opinion_groups_to_json(
         groups.append(item)
     out: dict[str, Any] = {
         "groups": groups,
+        "stability": None if result.stability is None else round(result.stability, 3),
+        "min_votes": result.min_votes,
         "participants": dict(result.assignments),
         "consensus": list(result.consensus),
         "divisive": list(result.divisive),
