@@ -192,6 +192,17 @@ TASKS = {
 # Live updates (see docs/live-protocol.md)
 # ---------------------------------------------------------------------------
 LIVE_EVENT_RETENTION_DAYS = env.float("LIVE_EVENT_RETENTION_DAYS", default=7)
+# Insights: embed each idea with the packaged multilingual model when it is written
+# (set AGORA_INSIGHTS_EMBEDDINGS=off to use character LSA only; see docs/insights-cli.md).
+INSIGHTS_EMBEDDINGS = env.str(
+    "AGORA_INSIGHTS_EMBEDDINGS", default="on"
+).lower() not in {
+    "off",
+    "0",
+    "false",
+    "no",
+}
+
 LIVE_MAX_MESSAGE_BYTES = env.int("LIVE_MAX_MESSAGE_BYTES", default=4096)
 LIVE_MAX_TOPICS_PER_CONNECTION = env.int("LIVE_MAX_TOPICS_PER_CONNECTION", default=50)
 LIVE_MAX_MESSAGES_PER_SECOND = env.float("LIVE_MAX_MESSAGES_PER_SECOND", default=10)
