@@ -248,6 +248,8 @@ def verify(user, **attrs):
     from accounts.actions import do_verify_at_desk
 
     return do_verify_at_desk(CityAdminFactory(), user, note="seen in a test", **attrs)
+
+
 def make_budget(*, parent=None, districts=None, projects=None, **fields):
     """A live BudgetPage under the home page. `districts` are (name, amount) pairs;
     `projects` are (title, cost) pairs or (title, cost, district name) triples,
