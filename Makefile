@@ -26,17 +26,24 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 install: $(STAMP)
 
 migrate: install
-	$(MANAGE) migrate --noinput
+	@$(MANAGE) migrate --noinput -v0
 
 # Set up everything, load the demo city once, then serve on http://127.0.0.1:8000
-# with the background-task worker beside it. Ctrl-C stops both.
+# with the background-task worker beside it. Ctrl-C stops both. The request log
+# goes to $(ACCESS_LOG) (ACCESS_LOG=- prints it), the worker's (its tasks and the
+# notification mails it sends) to $(WORKER_LOG); LOG_LEVEL=INFO shows more.
+ACCESS_LOG ?= var/access.log
+WORKER_LOG ?= var/worker.log
+RUN_LOG_LEVEL ?= WARNING
 run: migrate
-	$(MANAGE) seed_demo
-	$(MANAGE) prune_live_events
-	@echo "Agora is starting on http://$(HOST):$(PORT)/ (staff: http://$(HOST):$(PORT)/admin/). Ctrl-C stops it."
+	@$(MANAGE) seed_demo
+	@$(MANAGE) prune_live_events -v0
+	@echo "Agora is starting on http://$(HOST):$(PORT)/ … Ctrl-C stops it. Logs: $(ACCESS_LOG), $(WORKER_LOG)."
+	@mkdir -p var
 	@trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM EXIT; \
-	$(MANAGE) db_worker --queue-name '*' & worker=$$!; \
-	DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application & server=$$!; \
+	LOG_LEVEL=$${LOG_LEVEL:-$(RUN_LOG_LEVEL)} $(MANAGE) db_worker --queue-name '*' >>$(WORKER_LOG) 2>&1 & worker=$$!; \
+	LOG_LEVEL=$${LOG_LEVEL:-$(RUN_LOG_LEVEL)} DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(VENV)/bin/daphne -v 0 --access-log $(ACCESS_LOG) -b $(HOST) -p $(PORT) config.asgi:application & server=$$!; \
+	$(MANAGE) demo_accounts --wait-for http://$(HOST):$(PORT)/healthz --url http://$(HOST):$(PORT)/ || true; \
 	wait $$server
 
 lint: install

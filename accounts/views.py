@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from search.query import by_author
+
 from . import actions
 from .forms import AvatarForm, DeleteAccountForm, ProfileForm
 from .limits import limit
@@ -76,9 +78,16 @@ def change_avatar(request: HttpRequest) -> HttpResponse:
 
 
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    """A resident's public page: only what they chose to show (the display name)."""
+    """A resident's public page: the display name and what they wrote that anyone
+    may read (ideas, threads, posts, comments), newest first, from the site search's
+    index, which holds only published content on public pages."""
     person = get_object_or_404(User.objects.filter(is_active=True), pk=pk)
-    return render(request, "accounts/person.html", {"person": person})
+    contributions = by_author(person.pk, page_number=request.GET.get("page"))
+    return render(
+        request,
+        "accounts/person.html",
+        {"person": person, "page": contributions, "query_string": ""},
+    )
 
 
 @login_required

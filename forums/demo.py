@@ -189,3 +189,62 @@ class _no_rate_limits:
 
     def __exit__(self, *exc: object) -> None:
         self._override.disable()
+
+
+MODERATION_THREAD = "Parking on the pavement at the school"
+
+
+def seed_moderation() -> list[str]:
+    """Something for the demo moderator to do: a flagged post, a post held for review
+    and an appeal against a hide, each made through the real actions. Once only."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from moderation.actions import Decision, do_appeal, do_decide, do_flag_content
+    from moderation.models import FlagReason, Visibility
+
+    if Thread.objects.filter(title=MODERATION_THREAD).exists():
+        return []
+    square = ForumPage.objects.filter(slug="town-square").first()
+    moderator = User.objects.filter(groups__name=Role.MODERATOR.value).first()
+    flagger = User.objects.filter(email="resident@agora.test").first()
+    if square is None or moderator is None or flagger is None:
+        return []
+    people = demo_residents()
+    with _no_rate_limits():
+        thread = actions.do_start_thread(
+            people[4],
+            square,
+            MODERATION_THREAD,
+            "Every morning cars park on the pavement outside the school and "
+            "children walk in the road. Could the city put up bollards?",
+        )
+        rude = actions.do_reply(
+            people[5],
+            thread,
+            "Whoever parks there is an idiot and should have their tyres let down.",
+        )
+        do_flag_content(flagger, rude, FlagReason.ABUSE, "Calls people names.")
+        hidden = actions.do_reply(
+            people[6],
+            thread,
+            "Half the parents are from out of town anyway, they don't belong here.",
+        )
+        do_decide(moderator, hidden, Decision.HIDE, "Unkind to a group of residents.")
+        do_appeal(
+            people[6],
+            hidden,
+            "I meant the school run brings traffic from elsewhere, not the people. "
+            "Please show it again; I will rephrase.",
+        )
+    # Held before publication, as a rule (links from a brand-new account) would:
+    # the moderation queue picks it up when it is saved as pending.
+    body = "Cheap parking permits here: https://example.com/permits"
+    Post.objects.create(
+        thread=thread,
+        author=people[7],
+        body=body,
+        body_html=render_body(body, with_mentions=False).html,
+        visibility=Visibility.PENDING,
+        visibility_reason="Held for review: a link from a new account.",
+    )
+    return ["Moderation: a flagged post, a held post and an appeal"]

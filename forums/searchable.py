@@ -23,6 +23,7 @@ def thread_document(thread: Thread) -> Document | None:
         url=thread.get_absolute_url(),
         place_id=thread.forum_id,
         author_name=str(thread.author) if thread.author_id else "",
+        author_id=thread.author_id,
         created_at=thread.created_at,
     )
 
@@ -42,6 +43,7 @@ def post_document(post: Post) -> Document | None:
         url=post.get_absolute_url(),
         place_id=thread.forum_id,
         author_name=str(post.author) if post.author_id else "",
+        author_id=post.author_id,
         created_at=post.created_at,
     )
 

@@ -366,10 +366,17 @@ def seed_streets(index: CampaignIndexPage) -> CampaignPage | None:
         if answer and planner is not None:
             state, text_answer, days_ago = answer
             if state == "under_review":
-                # Past the 8-day deadline without an answer: the answer record shows it.
+                # Past the 8-day deadline without an answer: the answer record shows
+                # it. Proposed a week before it reached the threshold, and the
+                # timeline's "reached the threshold" entry on the day review began.
+                reviewed = timezone.now() - timedelta(days=days_ago)
                 Idea.objects.filter(pk=idea.pk).update(
                     state=IdeaState.UNDER_REVIEW,
-                    review_started_at=timezone.now() - timedelta(days=days_ago),
+                    created_at=reviewed - timedelta(days=7),
+                    review_started_at=reviewed,
+                )
+                OfficialResponse.objects.filter(idea=idea, by__isnull=True).update(
+                    created_at=reviewed
                 )
                 continue
             response = actions.do_change_status(planner, idea, state, text_answer)

@@ -46,6 +46,7 @@ def idea_document(idea: Idea) -> Document | None:
         state=idea.state,
         state_label=str(idea.get_state_display()),
         author_name=str(idea.author) if idea.author_id else "",
+        author_id=idea.author_id,
         created_at=idea.created_at,
     )
 
@@ -89,6 +90,7 @@ def comment_document(post: Post) -> Document | None:
         url=f"{Idea(pk=idea['id']).get_absolute_url()}#post-{post.pk}",
         place_id=idea["campaign_id"],
         author_name=str(post.author) if post.author_id else "",
+        author_id=post.author_id,
         created_at=post.created_at,
     )
 

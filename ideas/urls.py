@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, tracking_views, views
+from . import api, api_docs, tracking_views, views
 
 app_name = "ideas"
 
@@ -45,6 +45,8 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
+    path("", api_docs.api_index, name="api_index"),
+    path("docs/", api_docs.api_docs, name="api_docs"),
     path("openapi.json", api.openapi, name="api_openapi"),
     path("campaigns/", api.campaigns, name="api_campaigns"),
     path("campaigns/<int:pk>/", api.campaign, name="api_campaign"),

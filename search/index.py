@@ -30,6 +30,7 @@ class Document:
     state: str = ""
     state_label: str = ""
     author_name: str = ""
+    author_id: int | None = None
     created_at: datetime | None = None
 
 
@@ -42,6 +43,7 @@ def _entry_fields(doc: Document) -> dict[str, Any]:
         "state": doc.state or "",
         "state_label": str(doc.state_label or "")[:100],
         "author_name": str(doc.author_name or "")[:150],
+        "author_id": doc.author_id,
         "created_at": doc.created_at,
         "language": settings.AGORA_SEARCH_LANGUAGE,
     }

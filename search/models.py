@@ -29,6 +29,9 @@ class SearchEntry(models.Model):
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("address"), max_length=500)
     author_name = models.CharField(_("author"), max_length=150, blank=True)
+    # Who wrote it (no foreign key: the index must not tie itself to accounts);
+    # a person's public page lists their entries.
+    author_id = models.BigIntegerField(_("author id"), null=True, blank=True)
     # The PostgreSQL text-search configuration the row was indexed with.
     language = models.CharField(_("language"), max_length=40, default="simple")
     created_at = models.DateTimeField(_("created"), null=True, blank=True)
@@ -45,6 +48,9 @@ class SearchEntry(models.Model):
         indexes = [
             models.Index(fields=["place_id", "kind"], name="search_entry_place_idx"),
             models.Index(fields=["kind", "state"], name="search_entry_kind_idx"),
+            models.Index(
+                fields=["author_id", "-created_at"], name="search_entry_author_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -378,3 +378,51 @@ def snippet(text: str, words: list[str], length: int = SNIPPET_CHARS) -> SafeStr
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return mark_safe(prefix + highlight(piece, words) + suffix)  # noqa: S308
+
+
+# --- a person's public contributions ------------------------------------------
+
+
+class _AuthorEntries:
+    """Paginator input: one person's findable entries, newest first."""
+
+    def __init__(self, author_id: int, kinds: Sequence[str]) -> None:
+        hidden_sql, hidden_params = _hidden_places_sql()
+        self.where = (
+            f"author_id = %s AND kind IN ({', '.join(['%s'] * len(kinds))})"
+            f" AND (place_id IS NULL OR place_id NOT IN ({hidden_sql}))"
+        )
+        self.params = [author_id, *kinds, *hidden_params]
+        self.place_labels: dict[int, str] = {}
+
+    def count(self) -> int:
+        sql = f"SELECT COUNT(*) FROM search_searchentry WHERE {self.where}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, s: slice) -> list[Hit]:
+        start = s.start or 0
+        columns = ", ".join(COLUMNS)
+        sql = (
+            f"SELECT {columns} FROM search_searchentry WHERE {self.where}"  # noqa: S608
+            " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
+        )
+        limit = (s.stop or start + PER_PAGE) - start
+        entries = list(SearchEntry.objects.raw(sql, [*self.params, limit, start]))
+        labels = _place_labels([e.place_id for e in entries if e.place_id])
+        return [_hit(entry, [], labels) for entry in entries]
+
+
+def by_author(
+    author_id: int,
+    *,
+    kinds: Sequence[str] = ("idea", "thread", "post", "comment"),
+    page_number: Any = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """A page of what this person wrote that anyone may read (hidden, pending and
+    deleted things are not in the index), newest first. Four queries."""
+    chosen = [k for k in kinds if get_kind(k) is not None] or ["-"]
+    entries = _AuthorEntries(author_id, chosen)
+    return Paginator(entries, per_page).get_page(page_number)  # type: ignore[arg-type]

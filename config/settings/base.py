@@ -307,6 +307,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ---------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("AGORA_SITE_NAME", default="Agora")
 WAGTAILADMIN_BASE_URL = env.str("AGORA_BASE_URL", default="http://127.0.0.1:8000")
+# allauth's subjects name the city, not the host ("[127.0.0.1:8000] …").
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{WAGTAIL_SITE_NAME}] "
 # The site's own search (search/): the PostgreSQL text-search configuration that
 # stems and drops stop words for the city's language (`manage.py rebuild_search`
 # after changing it). SQLite uses FTS5 with the Porter stemmer.

@@ -43,6 +43,9 @@ def test_new_resident_signs_up_verifies_logs_in_and_sees_profile(live_server, ne
     page.get_by_label("Password").fill("a-long-secret-phrase-42")
     page.get_by_role("button", name="Sign In").click()
 
+    # Log-in returns to the page the resident was on (here the home page).
+    page.wait_for_url(live_server.url + "/")
+    page.get_by_role("link", name="Amara Okafor").click()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
     expect(page.locator(".facts")).to_contain_text("amara@example.org")
     expect(page.locator(".facts")).to_contain_text("Resident")

@@ -419,8 +419,9 @@ def test_search_finds_threads_and_posts(client, forum, ana, ben):
     text = response.content.decode()
     assert "Cycling lanes downtown" in text and "Library hours" not in text
     text = client.get(reverse("forums:search"), {"q": "library"}).content.decode()
-    assert "Library hours" in text
-    assert other.title in text
+    # The match is highlighted, the rest escaped as text.
+    assert "<mark>Library</mark> hours" in text
+    assert other.get_absolute_url() in text
 
 
 def test_personal_data_export_includes_posts(forum, ana):

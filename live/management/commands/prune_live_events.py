@@ -22,4 +22,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, days: float | None, **options: Any) -> None:
         deleted = prune_events(days)
-        self.stdout.write(f"Deleted {deleted} live event(s).")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Deleted {deleted} live event(s).")
