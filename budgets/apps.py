@@ -9,6 +9,7 @@ class BudgetsConfig(AppConfig):
     verbose_name = _("Participatory budgets")
 
     def ready(self) -> None:
-        from . import registrations
+        from . import registrations, searchable
 
         registrations.register()
+        searchable.register()

@@ -11,6 +11,7 @@ class PollsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import registrations
+        from . import registrations, searchable
 
         registrations.register()
+        searchable.register()

@@ -1,0 +1,68 @@
+"""What the site's search knows of budgets: the budget pages and their public projects
+(unfeasible ones too, with their published reason, as the budget page shows them)."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from moderation.models import Visibility
+from search.index import Document, reindex
+from search.registry import register_kind
+
+from .models import BudgetPage, Feasibility, Project
+
+
+def budget_document(budget: BudgetPage) -> Document | None:
+    if not budget.live:
+        return None
+    return Document(
+        title=budget.title,
+        body=budget.intro,
+        url=budget.url or "",
+        place_id=budget.pk,
+        created_at=budget.first_published_at,
+    )
+
+
+def project_document(project: Project) -> Document | None:
+    if project.visibility != Visibility.PUBLISHED:
+        return None
+    body = project.description
+    if project.feasibility == Feasibility.UNFEASIBLE and project.feasibility_reason:
+        body = f"{body}\n{project.feasibility_reason}"
+    return Document(
+        title=project.title,
+        body=body.strip(),
+        url=project.get_absolute_url(),
+        place_id=project.budget_id,
+        state=project.feasibility,
+        state_label=str(project.get_feasibility_display()),
+        created_at=project.created_at,
+    )
+
+
+def _reindex_projects(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
+    reindex("project", object_ids)
+
+
+def register() -> None:
+    from moderation.signals import content_visibility_changed
+
+    register_kind(
+        "budget",
+        label=_("Budgets"),
+        model=BudgetPage,
+        document=budget_document,
+        queryset=lambda: BudgetPage.objects.all(),
+    )
+    register_kind(
+        "project",
+        label=_("Budget projects"),
+        model=Project,
+        document=project_document,
+        queryset=lambda: Project.objects.all(),
+        states=dict(Feasibility.choices),
+    )
+    content_visibility_changed.connect(
+        _reindex_projects, sender=Project, dispatch_uid="budgets.search_projects"
+    )
