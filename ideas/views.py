@@ -410,8 +410,8 @@ def _implementation_context(idea: Idea, user: Any) -> dict[str, Any]:
     return {
         "impl": impl,
         "impl_updates": list(impl.updates.all()[:UPDATES_SHOWN]),
-        "progress_form": ProgressForm() if manage else None,
-        "milestone_form": MilestoneForm() if manage else None,
+        "progress_form": ProgressForm(auto_id="progress-%s") if manage else None,
+        "milestone_form": MilestoneForm(auto_id="milestone-%s") if manage else None,
     }
 
 
