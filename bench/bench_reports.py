@@ -108,7 +108,7 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 from ideas.models import CampaignPage, Idea, Report
-from ideas.queries import near_queryset, reports_near
+from ideas.queries import NEAR_CANDIDATES, near_queryset, reports_near
 n, queries = int(sys.argv[1]), int(sys.argv[2])
 lat0, lon0 = 55.7558, 37.6173
 campaign = CampaignPage.objects.get(slug="our-city")
@@ -145,7 +145,7 @@ for lat, lon in points:
 times.sort()
 qs = near_queryset(campaign.pk, lat0, lon0, 500)
 options = {"analyze": True} if connection.vendor == "postgresql" else {}
-plan = qs.values_list("idea_id", "lat", "lon")[:200].explain(**options)
+plan = qs.values_list("idea_id", "lat", "lon")[:NEAR_CANDIDATES].explain(**options)
 print(json.dumps({
     "reports": Report.objects.filter(campaign=campaign).count(),
     "p50": statistics.median(times), "p95": times[int(0.95 * len(times)) - 1],

@@ -87,9 +87,11 @@ EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
 MAX_RADIUS_M = 5_000
 NEAR_LIMIT = 50
-# Rows read from the bounding box, nearest first by a flat approximation; the
-# exact (haversine) distance then filters and orders them.
-NEAR_CANDIDATES = 200
+# Rows read from the bounding box, nearest first by a flat (equirectangular)
+# approximation, which at a few kilometres orders points as the exact distance
+# does; the exact (haversine) distance then filters and orders them. A small
+# margin over NEAR_LIMIT covers ties at the edge.
+NEAR_CANDIDATES = NEAR_LIMIT + 20
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
