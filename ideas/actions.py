@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,7 +27,8 @@ from taggit.models import Tag
 from accounts.actions import do_notify
 from accounts.models import User
 from accounts.roles import Role, has_role
-from forums.actions import do_create_hosted_thread
+from forums.actions import DiscussionRefused, do_create_hosted_thread, do_reply
+from forums.models import Post, Thread
 from live import publish_on_commit
 from moderation.models import Visibility
 from moderation.sanctions import ParticipationRefused, check_can_participate
@@ -35,20 +36,27 @@ from moderation.screening import SubmissionRefused, screen_submission
 from search import index as search_index
 
 from . import similar
-from .discussion import IDEA_HOST
+from .discussion import IDEA_HOST, POINTS_AGAINST_HOST, POINTS_FOR_HOST
 from .models import (
     ANSWER_STATES,
     VOTE_COUNT_FIELD,
     CampaignPage,
+    CategoryRoute,
+    Department,
     Follow,
     Idea,
     IdeaSource,
     IdeaState,
     Implementation,
     ImplementationStatus,
+    Meeting,
+    MeetingRegistration,
+    MeToo,
     Milestone,
     OfficialResponse,
     ProgressUpdate,
+    RegistrationStatus,
+    Report,
     Support,
     Vote,
     VoteChoice,
@@ -56,6 +64,7 @@ from .models import (
 from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, Action
 from .photos import PhotoRefused, sanitise_photo
 from .tracking import tracked_kind
+from .workdays import add_working_days
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +291,9 @@ def _save_new_idea(
     # One discussion per idea, made with it, so a comment never needs to create one.
     idea.thread = do_create_hosted_thread(IDEA_HOST, idea.pk, title=idea.title)
     idea.save(update_fields=["thread"])
+    # The two columns of arguments exist from the start, so a page open before the
+    # first point is posted already listens to them.
+    point_threads(idea)
     if categories:
         idea.categories.set(categories)
     if tags:
@@ -414,11 +426,16 @@ def do_record_idea(
     lat: float | None = None,
     lon: float | None = None,
     address: str = "",
+    meeting: Meeting | None = None,
 ) -> Idea:
     """Staff enter an idea gathered at a meeting, on paper or by phone."""
     check_record_idea(staff, campaign)
     if source not in IdeaSource.values or source == IdeaSource.ONLINE:
         raise IdeaError(_("Say where the idea was gathered: meeting, paper or phone."))
+    if meeting is not None:
+        if meeting.campaign_id != campaign.pk:
+            raise IdeaError(_("That meeting belongs to another campaign."))
+        source = IdeaSource.MEETING
     fields, chosen, tag_names = _clean_idea(
         campaign, title, description, categories, tags, lat, lon, address
     )
@@ -431,6 +448,7 @@ def do_record_idea(
             recorded_by=staff,
             source=source,
             submitter_name=submitter_name,
+            meeting=meeting,
             **fields,
         )
         return _save_new_idea(idea, chosen, tag_names, None)
@@ -677,6 +695,10 @@ def check_change_status(user: Any, idea: Idea, new_state: str, text: str) -> Non
     _require_resident(user)
     if not is_city_staff(user):
         raise PermissionDenied(_("Only planners and city administrators answer ideas."))
+    _check_answer(idea, new_state, text)
+
+
+def _check_answer(idea: Idea, new_state: str, text: str) -> None:
     if new_state not in ANSWER_STATES:
         raise IdeaError(_("Choose one of the states the city can give an idea."))
     if idea.state == IdeaState.WITHDRAWN:
@@ -696,6 +718,13 @@ def do_change_status(
 ) -> OfficialResponse:
     """Staff set an idea's state with an answer; author, supporters and followers hear."""
     check_change_status(user, idea, new_state, text)
+    return _record_answer(user, idea, new_state, text)
+
+
+def _record_answer(
+    user: User, idea: Idea, new_state: str, text: str
+) -> OfficialResponse:
+    """Write an official answer (checked by the caller) and tell everyone concerned."""
     now = timezone.now()
     with transaction.atomic():
         locked = (
@@ -718,6 +747,10 @@ def do_change_status(
             locked.review_started_at = now
             update.append("review_started_at")
         locked.save(update_fields=update)
+        # A report's clock stops at its first answer.
+        Report.objects.filter(idea=locked, answered_at__isnull=True).update(
+            answered_at=now
+        )
         sync_idea_tracking(locked)
         _publish_status(locked, response)
         _notify_status(locked, response, user)
@@ -1091,3 +1124,510 @@ def sync_idea_tracking(idea: Idea) -> Implementation | None:
     Implementation.objects.filter(pk=impl.pk).update(**changes)
     impl.__dict__.update(changes)
     return impl
+
+
+# ---------------------------------------------------------------------------
+# Arguments for and against: short points, each a post in one of two threads
+# hosted by the forums engine (likes, moderation, limits and live as any post)
+# ---------------------------------------------------------------------------
+
+MAX_POINT_LENGTH = 300
+POINT_SIDES = {"for": POINTS_FOR_HOST, "against": POINTS_AGAINST_HOST}
+
+
+def point_threads(idea: Idea) -> dict[str, Thread]:
+    """The idea's "for" and "against" threads, made on first need (idempotent)."""
+    return {
+        side: do_create_hosted_thread(kind, idea.pk, title=idea.title)
+        for side, kind in POINT_SIDES.items()
+    }
+
+
+def check_add_point(user: Any, idea: Idea, side: str, body: str) -> str:
+    _require_resident(user)
+    if side not in POINT_SIDES:
+        raise IdeaError(_("Say whether your point is for or against the idea."))
+    body = _clean_text(body, str(_("point")), MAX_POINT_LENGTH)
+    if len(body) < 3:
+        raise IdeaError(_("Write your point in a few words."))
+    return body
+
+
+def do_add_point(user: User, idea: Idea, side: str, body: str) -> Post:
+    """A resident adds a point for or against; forums' rules decide the rest
+    (the campaign's phase through the host, screening, posting rate, duplicates)."""
+    body = check_add_point(user, idea, side, body)
+    thread = point_threads(idea)[side]
+    try:
+        return do_reply(user, thread, body)
+    except DiscussionRefused as exc:
+        raise IdeaError(str(exc)) from exc
+
+
+# ---------------------------------------------------------------------------
+# Report campaigns (Our City / 311): filing with a clock, routing, "me too",
+# answers by the department, escalation of overdue reports
+# ---------------------------------------------------------------------------
+
+
+def department_members(department: Department) -> list[User]:
+    return list(User.objects.filter(groups=department.staff_group_id, is_active=True))
+
+
+def is_department_staff(user: Any, department: Department | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if is_city_staff(user):
+        return True
+    return (
+        department is not None
+        and user.groups.filter(pk=department.staff_group_id).exists()
+    )
+
+
+def route_for(campaign: CampaignPage, category: Tag | None) -> Department | None:
+    if category is None:
+        return None
+    route = (
+        CategoryRoute.objects.filter(campaign=campaign, category=category)
+        .select_related("department")
+        .first()
+    )
+    return route.department if route else None
+
+
+def check_file_report(
+    user: Any,
+    campaign: CampaignPage,
+    category: Tag | None,
+    lat: float | None,
+    lon: float | None,
+) -> None:
+    check_propose_idea(user, campaign)
+    if not campaign.is_reports:
+        raise IdeaError(_("This campaign takes ideas, not reports."))
+    if category is None:
+        raise IdeaError(
+            _("Pick the category of the problem, so it reaches the right department.")
+        )
+    _clean_categories(campaign, [category])
+    if lat is None or lon is None:
+        raise IdeaError(
+            _("Mark where the problem is on the map, or give its coordinates.")
+        )
+    _clean_location(lat, lon)
+
+
+def render_queue_row(report: Report) -> str:
+    return render_to_string("ideas/includes/report_row.html", {"report": report})
+
+
+def do_file_report(
+    user: User,
+    campaign: CampaignPage,
+    *,
+    title: str,
+    description: str,
+    category: Tag | None,
+    lat: float | None,
+    lon: float | None,
+    address: str = "",
+    photo: UploadedFile | None = None,
+) -> Report:
+    """A resident files a report: it gets its deadline (working days) and goes to
+    the department its category belongs to, whose staff hear of it at once."""
+    check_file_report(user, campaign, category, lat, lon)
+    assert category is not None and lat is not None and lon is not None  # noqa: S101 (checked above)
+    with transaction.atomic():
+        idea = do_propose_idea(
+            user,
+            campaign,
+            title=title,
+            description=description,
+            categories=[category],
+            lat=lat,
+            lon=lon,
+            address=address,
+            photo=photo,
+        )
+        department = route_for(campaign, category)
+        report = Report.objects.create(
+            idea=idea,
+            campaign=campaign,
+            department=department,
+            lat=lat,
+            lon=lon,
+            filed_at=idea.created_at,
+            due_at=add_working_days(idea.created_at, campaign.answer_working_days),
+        )
+        if department is not None:
+            publish_on_commit(
+                f"department.{department.pk}",
+                "report.filed",
+                {
+                    "html": render_queue_row(report),
+                    "mode": "append",
+                    "list": f"department.{department.pk}:queue",
+                    "announce": _("New report: %(title)s") % {"title": idea.title},
+                },
+            )
+            for member in department_members(department):
+                do_notify(
+                    member,
+                    "report.filed",
+                    _("New report for %(department)s, due %(due)s: %(title)s")
+                    % {
+                        "department": department.name,
+                        "due": timezone.localtime(report.due_at).strftime("%Y-%m-%d"),
+                        "title": idea.title,
+                    },
+                    idea.get_absolute_url(),
+                    actor=user,
+                )
+    return report
+
+
+def check_me_too(user: Any, report: Report) -> None:
+    _require_resident(user)
+    _require_public_idea(report.idea)
+    if report.idea.author_id == user.pk:
+        raise IdeaError(_("You filed this report yourself."))
+
+
+def do_me_too(user: User, report: Report) -> bool:
+    """ "Me too" instead of a duplicate report; False if already counted."""
+    check_me_too(user, report)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                MeToo.objects.create(user=user, report=report)
+        except IntegrityError:
+            return False
+        Report.objects.filter(pk=report.pk).update(me_too_count=F("me_too_count") + 1)
+        count = Report.objects.values_list("me_too_count", flat=True).get(pk=report.pk)
+        report.me_too_count = count
+        # Those who say "me too" hear the answer like any follower.
+        Follow.objects.get_or_create(user=user, idea_id=report.idea_id)
+        publish_on_commit(
+            f"idea.{report.idea_id}", "report.me_too", {"counts": {"me_too": count}}
+        )
+    return True
+
+
+def check_answer_report(user: Any, report: Report, new_state: str, text: str) -> None:
+    _require_resident(user)
+    if not is_department_staff(user, report.department):
+        raise PermissionDenied(
+            _("Only the staff of the department responsible answer this report.")
+        )
+    _check_answer(report.idea, new_state, text)
+
+
+def do_answer_report(
+    user: User, report: Report, new_state: str, text: str
+) -> OfficialResponse:
+    check_answer_report(user, report, new_state, text)
+    response = _record_answer(user, report.idea, new_state, text)
+    report.refresh_from_db(fields=["answered_at"])
+    return response
+
+
+def do_escalate_overdue_reports(now: Any = None) -> int:
+    """Reports past their deadline without an answer go to the department's lead
+    (or, without a lead, to its staff), once each. Returns how many escalated."""
+    now = now or timezone.now()
+    overdue = list(
+        Report.objects.filter(
+            answered_at__isnull=True, escalated_at__isnull=True, due_at__lt=now
+        )
+        .select_related("idea", "department__lead")
+        .order_by("due_at")[:1000]
+    )
+    escalated = 0
+    made: list[int] = []
+    for report in overdue:
+        with transaction.atomic():
+            moved = Report.objects.filter(
+                pk=report.pk, answered_at__isnull=True, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not moved:
+                continue
+            escalated += 1
+            report.escalated_at = now
+            department = report.department
+            if department is None:
+                recipients = list(
+                    User.objects.filter(
+                        groups__name=Role.CITY_ADMIN.value, is_active=True
+                    )
+                )
+            elif department.lead is not None and department.lead.is_active:
+                recipients = [department.lead]
+            else:
+                recipients = department_members(department)
+            text = _(
+                "Overdue: the answer to “%(title)s” was due %(due)s and is escalated "
+                "to you."
+            ) % {
+                "title": report.idea.title,
+                "due": timezone.localtime(report.due_at).strftime("%Y-%m-%d"),
+            }
+            for person in recipients:
+                note = do_notify(
+                    person, "report.escalated", text, report.idea.get_absolute_url()
+                )
+                if note is not None:
+                    made.append(note.pk)
+            if department is not None:
+                publish_on_commit(
+                    f"department.{department.pk}",
+                    "report.escalated",
+                    {
+                        "html": render_queue_row(report),
+                        "mode": "replace",
+                        "dom_id": f"report-{report.pk}",
+                    },
+                )
+    if made:
+        from .tasks import email_notifications
+
+        _enqueue_email(email_notifications, made)
+    return escalated
+
+
+# ---------------------------------------------------------------------------
+# Meetings and events: registration with a waiting list, minutes, attendance,
+# reminders
+# ---------------------------------------------------------------------------
+
+
+def check_manage_meetings(user: Any) -> None:
+    _require_resident(user)
+    if not is_city_staff(user):
+        raise PermissionDenied(
+            _("Only planners and city administrators organise meetings.")
+        )
+
+
+def do_create_meeting(
+    staff: User,
+    campaign: CampaignPage,
+    *,
+    title: str,
+    starts_at: Any,
+    ends_at: Any,
+    place: str = "",
+    online_url: str = "",
+    capacity: int | None = None,
+    description: str = "",
+) -> Meeting:
+    check_manage_meetings(staff)
+    title = _clean_text(title, str(_("title")), 200)
+    place = _clean_text(place, str(_("place")), 200, required=False)
+    if not place and not online_url:
+        raise IdeaError(_("Say where the meeting is: a place or an online link."))
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        raise IdeaError(_("A meeting ends after it starts."))
+    if capacity is not None and capacity < 1:
+        raise IdeaError(_("Capacity is at least one person, or empty for no limit."))
+    return Meeting.objects.create(
+        campaign=campaign,
+        title=title,
+        description=description.strip()[:5000],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        online_url=online_url,
+        capacity=capacity,
+    )
+
+
+def _publish_meeting_counts(meeting: Meeting) -> None:
+    meeting.refresh_from_db(fields=["registered_count", "waiting_count"])
+    publish_on_commit(
+        f"campaign.{meeting.campaign_id}",
+        "meeting.registrations",
+        {
+            "counts": {
+                f"registered.{meeting.pk}": meeting.registered_count,
+                f"waiting.{meeting.pk}": meeting.waiting_count,
+            }
+        },
+    )
+
+
+def check_register_meeting(user: Any, meeting: Meeting) -> None:
+    _require_resident(user)
+    if not meeting.campaign.live:
+        raise IdeaError(_("This campaign is not published."))
+    if meeting.starts_at <= timezone.now():
+        raise IdeaError(_("This meeting has already started; registration is closed."))
+
+
+def do_register_meeting(user: User, meeting: Meeting) -> MeetingRegistration:
+    """Take a place, or the next place on the waiting list when the meeting is full."""
+    check_register_meeting(user, meeting)
+    with transaction.atomic():
+        # The meeting row is the lock: two last-seat clicks are served in turn.
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        reg = MeetingRegistration.objects.filter(meeting=locked, user=user).first()
+        if reg is not None and reg.status != RegistrationStatus.CANCELLED:
+            return reg
+        full = (
+            locked.capacity is not None and locked.registered_count >= locked.capacity
+        )
+        status = RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED
+        if reg is None:
+            reg = MeetingRegistration.objects.create(
+                meeting=locked, user=user, status=status
+            )
+        else:
+            reg.status = status
+            reg.created_at = timezone.now()  # back of the queue
+            reg.save(update_fields=["status", "created_at"])
+        field = "waiting_count" if full else "registered_count"
+        Meeting.objects.filter(pk=locked.pk).update(**{field: F(field) + 1})
+        _publish_meeting_counts(meeting)
+    return reg
+
+
+def do_cancel_registration(user: User, meeting: Meeting) -> MeetingRegistration | None:
+    """Give up one's place; the first on the waiting list takes it and is told."""
+    _require_resident(user)
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        reg = MeetingRegistration.objects.filter(
+            meeting=locked,
+            user=user,
+            status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITING],
+        ).first()
+        if reg is None:
+            return None
+        was = reg.status
+        reg.status = RegistrationStatus.CANCELLED
+        reg.save(update_fields=["status"])
+        if was == RegistrationStatus.WAITING:
+            Meeting.objects.filter(pk=locked.pk).update(
+                waiting_count=F("waiting_count") - 1
+            )
+        else:
+            Meeting.objects.filter(pk=locked.pk).update(
+                registered_count=F("registered_count") - 1
+            )
+            if locked.starts_at > timezone.now():
+                _promote_waiting(locked)
+        _publish_meeting_counts(meeting)
+    return reg
+
+
+def _promote_waiting(meeting: Meeting) -> None:
+    nxt = (
+        MeetingRegistration.objects.filter(
+            meeting=meeting, status=RegistrationStatus.WAITING
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if nxt is None:
+        return
+    nxt.status = RegistrationStatus.REGISTERED
+    nxt.save(update_fields=["status"])
+    Meeting.objects.filter(pk=meeting.pk).update(
+        waiting_count=F("waiting_count") - 1,
+        registered_count=F("registered_count") + 1,
+    )
+    note = do_notify(
+        nxt.user,
+        "meeting.promoted",
+        _("A place opened up: you are now registered for “%(title)s”.")
+        % {"title": meeting.title},
+        meeting.get_absolute_url(),
+    )
+    if note is not None:
+        from .tasks import email_notifications
+
+        ids = [note.pk]
+        transaction.on_commit(lambda: _enqueue_email(email_notifications, ids))
+
+
+def do_record_minutes(staff: User, meeting: Meeting, minutes: str) -> Meeting:
+    check_manage_meetings(staff)
+    meeting.minutes = _clean_text(minutes, str(_("minutes")), 20000)
+    meeting.save(update_fields=["minutes"])
+    return meeting
+
+
+def do_mark_attendance(
+    staff: User, meeting: Meeting, attended_user_ids: Iterable[int]
+) -> int:
+    """Record who came; the meeting's count feeds the campaign's figures."""
+    check_manage_meetings(staff)
+    ids = set(attended_user_ids)
+    with transaction.atomic():
+        regs = MeetingRegistration.objects.filter(meeting=meeting)
+        regs.filter(user_id__in=ids).update(attended=True)
+        regs.exclude(user_id__in=ids).update(attended=False)
+        count = regs.filter(attended=True).count()
+        Meeting.objects.filter(pk=meeting.pk).update(attended_count=count)
+        meeting.attended_count = count
+    return count
+
+
+def do_set_attendance_count(staff: User, meeting: Meeting, count: int) -> Meeting:
+    """People in the room, counted at the door (not everyone registers)."""
+    check_manage_meetings(staff)
+    if count < 0 or count > 100_000:
+        raise IdeaError(_("Give the number of people who came."))
+    Meeting.objects.filter(pk=meeting.pk).update(attended_count=count)
+    meeting.attended_count = count
+    return meeting
+
+
+def do_send_meeting_reminders(now: Any = None, hours: int = 24) -> int:
+    """E-mail everyone registered for a meeting that starts within `hours`, once."""
+    from django.conf import settings
+    from django.core.mail import send_mass_mail
+
+    now = now or timezone.now()
+    regs = list(
+        MeetingRegistration.objects.filter(
+            status=RegistrationStatus.REGISTERED,
+            reminded_at__isnull=True,
+            meeting__starts_at__gt=now,
+            meeting__starts_at__lte=now + timedelta(hours=hours),
+            user__is_active=True,
+        ).select_related("meeting", "user")[:5000]
+    )
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    mails = []
+    for reg in regs:
+        m = reg.meeting
+        when = timezone.localtime(m.starts_at).strftime("%Y-%m-%d %H:%M")
+        where = m.place or m.online_url
+        mails.append(
+            (
+                _("Reminder: %(title)s, %(when)s") % {"title": m.title, "when": when},
+                _(
+                    "You are registered for “%(title)s” on %(when)s at %(where)s.\n"
+                    "Add it to your calendar: %(ics)s\n"
+                    "Cannot come? Free your place for someone on the waiting list: "
+                    "%(url)s\n"
+                )
+                % {
+                    "title": m.title,
+                    "when": when,
+                    "where": where,
+                    "ics": f"{base}{m.get_absolute_url()}meeting.ics",
+                    "url": f"{base}{m.get_absolute_url()}",
+                },
+                settings.DEFAULT_FROM_EMAIL,
+                [reg.user.email],
+            )
+        )
+    if mails:
+        send_mass_mail(mails, fail_silently=False)
+        MeetingRegistration.objects.filter(pk__in=[r.pk for r in regs]).update(
+            reminded_at=now
+        )
+    return len(mails)

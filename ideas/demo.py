@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,16 @@ from .models import (
     CampaignPage,
     Idea,
     IdeaState,
+    Implementation,
+    Milestone,
     OfficialResponse,
     Phase,
+    ProgressUpdate,
     Vote,
     VoteChoice,
     VotingMode,
 )
+from .workdays import add_working_days
 
 DATA = Path(__file__).resolve().parent / "demo_data" / "affordable-housing"
 POLIS_ATTRIBUTION = (
@@ -393,6 +398,236 @@ def seed_streets(index: CampaignIndexPage) -> CampaignPage | None:
                 created_at=reviewed
             )
             OfficialResponse.objects.filter(pk=response.pk).update(created_at=answered)
+    if planner is not None:
+        _seed_followthrough(campaign, planner, residents)
+    return campaign
+
+
+def _seed_followthrough(
+    campaign: CampaignPage, planner: User, residents: list[User]
+) -> None:
+    """Progress on accepted ideas, arguments, a past meeting with minutes and the
+    ideas recorded there, and a meeting to come. Dates are relative to now and to
+    the answers above (the crossing was answered 5 days ago, the trees 30)."""
+    now = timezone.now()
+    ideas = {i.title: i for i in campaign.ideas.all()}
+    crossing = ideas["Safer crossing at the school gate"]
+    impl = Implementation.objects.get(subject_kind="idea", subject_id=crossing.pk)
+    Implementation.objects.filter(pk=impl.pk).update(budget_amount=Decimal(48000))
+    for title, due, done in (
+        ("Design approved with the school", -12, -12),
+        ("Works start", -4, -4),
+        ("Crossing open", 10, None),
+    ):
+        Milestone.objects.create(
+            implementation=impl,
+            title=title,
+            due_on=(now + timedelta(days=due)).date(),
+            done_on=(now + timedelta(days=done)).date() if done is not None else None,
+        )
+    for days_ago, text, progress, spent in (
+        (4, "The contractor closed Lime Lane and removed the old kerbs.", 30, 14000),
+        (1, "The raised table is poured; markings and signs come next.", 65, 19500),
+    ):
+        update = actions.do_post_progress(
+            planner,
+            impl,
+            text=text,
+            progress=progress,
+            status="in_progress",
+            spent=spent,
+        )
+        ProgressUpdate.objects.filter(pk=update.pk).update(
+            created_at=now - timedelta(days=days_ago)
+        )
+    Implementation.objects.filter(pk=impl.pk).update(updated_at=now - timedelta(days=1))
+    trees = ideas["Trees along Station Street"]
+    trees_impl = Implementation.objects.get(subject_kind="idea", subject_id=trees.pk)
+    update = actions.do_post_progress(
+        planner,
+        trees_impl,
+        text="All 24 lindens are planted and watered; the nursery cares for them "
+        "for two years.",
+        status="completed",
+        spent=36200,
+    )
+    ProgressUpdate.objects.filter(pk=update.pk).update(
+        created_at=now - timedelta(days=30)
+    )
+    # Arguments for and against the cycle lane, from different neighbours (the
+    # forums posting interval is per person).
+    lane = ideas["A protected cycle lane on the ring road"]
+    for person, side, text in (
+        (residents[20], "for", "Children could cycle to school safely."),
+        (residents[21], "for", "Fewer cars on the ring means cleaner air."),
+        (residents[22], "against", "Deliveries to the shops would get harder."),
+        (residents[23], "against", "The lane takes 40 parking places."),
+    ):
+        actions.do_add_point(person, lane, side, text)
+    # A meeting twelve days ago (inside the collecting phase) with its minutes and
+    # three ideas staff recorded in the room.
+    start = (now - timedelta(days=12)).replace(
+        hour=18, minute=30, second=0, microsecond=0
+    )
+    past = actions.do_create_meeting(
+        planner,
+        campaign,
+        title="Neighbourhood evening: our streets",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="Community centre, Lime Lane 12",
+        capacity=60,
+        description="An evening to collect ideas for greener, safer streets.",
+    )
+    for title, text in (
+        (
+            "Planters instead of bollards",
+            "Replace the grey bollards on Church Street with planters.",
+        ),
+        (
+            "A car-free Sunday each month",
+            "Close the centre to cars on the first Sunday of the month.",
+        ),
+        (
+            "Benches at the bus stops",
+            "Older residents wait standing at the stops on Canal Road.",
+        ),
+    ):
+        idea = actions.do_record_idea(
+            planner,
+            campaign,
+            source="meeting",
+            title=title,
+            description=text,
+            meeting=past,
+            submitter_name="Neighbourhood evening",
+        )
+        Idea.objects.filter(pk=idea.pk).update(created_at=start + timedelta(hours=1))
+    actions.do_record_minutes(
+        planner,
+        past,
+        "41 residents came. The city presented the answers so far; residents "
+        "raised parking, planters and shade. Three ideas were recorded and are "
+        "now on the campaign page; the next evening follows in a few days.",
+    )
+    actions.do_set_attendance_count(planner, past, 41)
+    upcoming_start = (now + timedelta(days=6)).replace(
+        hour=18, minute=30, second=0, microsecond=0
+    )
+    upcoming = actions.do_create_meeting(
+        planner,
+        campaign,
+        title="Walk-through: the new school crossing",
+        starts_at=upcoming_start,
+        ends_at=upcoming_start + timedelta(hours=1),
+        place="Lime Lane school gate",
+        capacity=12,
+    )
+    for person in residents[:5]:
+        actions.do_register_meeting(person, upcoming)
+
+
+REPORTS_SLUG = "fix-my-street"
+# Located reports around the centre: (title, category, dlat, dlon, story, days ago)
+# story: open (within its deadline), on_time, late, overdue (escalated).
+REPORTS = [
+    ("Pothole at the Naamsestraat crossing", "Roads", 0.0010, 0.0012, "on_time", 20),
+    ("Loose paving stones by the bakery", "Roads", -0.0021, 0.0008, "late", 18),
+    ("Deep pothole on Tiensestraat", "Roads", 0.0035, -0.0015, "overdue", 16),
+    ("Sunken drain cover on Canal Road", "Roads", 0.0062, -0.0044, "open", 1),
+    ("Street light out on the canal path", "Lighting", 0.0058, -0.0046, "overdue", 14),
+    ("Flickering lamp at the bus stop", "Lighting", -0.0011, -0.0020, "on_time", 9),
+    ("Dark underpass by the station", "Lighting", 0.0014, 0.0140, "open", 0),
+    ("Overflowing bin in City Park", "Waste", -0.0030, 0.0071, "on_time", 12),
+    ("Dumped mattress on Lime Lane", "Waste", 0.0031, 0.0044, "late", 22),
+    ("Broken glass on the playground", "Waste", -0.0027, 0.0066, "open", 2),
+]
+
+
+def seed_reports(index: CampaignIndexPage) -> CampaignPage | None:
+    """A report campaign (Our City / 311): three departments, routed categories,
+    located reports answered on time, late, overdue and escalated, or open."""
+    from django.contrib.auth.models import Group
+
+    from .models import CampaignKind, CategoryRoute, Department, Report
+
+    if CampaignPage.objects.filter(slug=REPORTS_SLUG).exists():
+        return None
+    planner = User.objects.filter(groups__name=Role.PLANNER.value).first()
+    if planner is None:
+        return None
+    campaign = index.add_child(
+        instance=CampaignPage(
+            title="Fix my street",
+            slug=REPORTS_SLUG,
+            question="Seen something broken in the street? Tell the city.",
+            kind=CampaignKind.REPORTS,
+            location_asked=True,
+            map_lat=50.8798,
+            map_lon=4.7005,
+            map_zoom=14,
+            answer_working_days=8,
+            featured=False,
+        )
+    )
+    campaign.categories.add("Roads", "Lighting", "Waste")
+    campaign.save_revision().publish()
+    _phases(campaign, [("collecting", -60, 300)])
+    campaign = CampaignPage.objects.get(pk=campaign.pk)
+    categories = {t.name: t for t in campaign.categories.all()}
+    departments = {}
+    for name in ("Roads", "Lighting", "Waste"):
+        group, _created = Group.objects.get_or_create(name=f"{name} department")
+        group.user_set.add(planner)
+        departments[name], _created = Department.objects.get_or_create(
+            name=f"{name} department",
+            defaults={"staff_group": group, "lead": planner},
+        )
+        CategoryRoute.objects.create(
+            campaign=campaign,
+            category=categories[name],
+            department=departments[name],
+        )
+    people = _demo_residents(
+        [
+            (f"report-{i}@demo.agora.test", f"Resident {i}")
+            for i in range(len(REPORTS) + 6)
+        ]
+    )
+    residents = list(people.values())
+    now = timezone.now()
+    for n, (title, cat, dlat, dlon, story, days_ago) in enumerate(REPORTS):
+        report = actions.do_file_report(
+            residents[n],
+            campaign,
+            title=title,
+            description=f"{title}. Please have a look soon.",
+            category=categories[cat],
+            lat=50.8798 + dlat,
+            lon=4.7005 + dlon,
+            address=title.rsplit(" on ", 1)[-1] if " on " in title else "",
+        )
+        filed = now - timedelta(days=days_ago, hours=n)
+        due = add_working_days(filed, campaign.answer_working_days)
+        Idea.objects.filter(pk=report.idea_id).update(created_at=filed)
+        Report.objects.filter(pk=report.pk).update(filed_at=filed, due_at=due)
+        report.refresh_from_db()
+        if story in ("on_time", "late"):
+            answered = (
+                filed + (due - filed) / 2
+                if story == "on_time"
+                else due + timedelta(days=3)
+            )
+            response = actions.do_answer_report(
+                planner, report, "implemented", "Repaired by the team this week."
+            )
+            Report.objects.filter(pk=report.pk).update(answered_at=answered)
+            Idea.objects.filter(pk=report.idea_id).update(answered_at=answered)
+            OfficialResponse.objects.filter(pk=response.pk).update(created_at=answered)
+        for other in residents[len(REPORTS) : len(REPORTS) + n % 4]:
+            actions.do_me_too(other, report)
+    # The scheduled job escalates what is past its deadline.
+    actions.do_escalate_overdue_reports()
     return campaign
 
 
@@ -401,7 +636,7 @@ def seed(home: Any) -> list[CampaignPage]:
     made = []
     with transaction.atomic():
         index = _index(home)
-        for fn in (seed_housing, seed_streets):
+        for fn in (seed_housing, seed_streets, seed_reports):
             campaign = fn(index)
             if campaign is not None:
                 made.append(campaign)

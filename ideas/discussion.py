@@ -19,6 +19,16 @@ from moderation.signals import content_visibility_changed
 from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, Action
 
 IDEA_HOST = "idea"
+# Arguments for and against: two more threads per idea, each post a short point.
+POINTS_FOR_HOST = "idea_for"
+POINTS_AGAINST_HOST = "idea_against"
+POINT_HOSTS = (POINTS_FOR_HOST, POINTS_AGAINST_HOST)
+# Which Idea counter each hosted thread keeps in step.
+COUNT_FIELD = {
+    IDEA_HOST: "comment_count",
+    POINTS_FOR_HOST: "points_for_count",
+    POINTS_AGAINST_HOST: "points_against_count",
+}
 
 
 def _idea(host_id: int) -> Any:
@@ -54,6 +64,10 @@ def _url(host_id: int) -> str:
     return f"/ideas/{host_id}/"
 
 
+def _points_url(host_id: int) -> str:
+    return f"/ideas/{host_id}/#arguments"
+
+
 def _premoderated(host_id: int) -> bool:
     idea = _idea(host_id)
     return bool(idea and idea.campaign.premoderated)
@@ -73,18 +87,17 @@ def count_comment(sender: Any, instance: Post, created: bool, **kwargs: Any) -> 
     from .models import Idea
 
     thread = instance.thread
-    if thread.host_kind != IDEA_HOST or kwargs.get("raw"):
+    field = COUNT_FIELD.get(thread.host_kind or "")
+    if field is None or kwargs.get("raw"):
         return
     if created:
         if instance.visibility == Visibility.PUBLISHED:
-            Idea.objects.filter(pk=thread.host_id).update(
-                comment_count=F("comment_count") + 1
-            )
+            Idea.objects.filter(pk=thread.host_id).update(**{field: F(field) + 1})
         return
     published = Post.objects.filter(
         thread_id=thread.pk, visibility=Visibility.PUBLISHED
     ).count()
-    Idea.objects.filter(pk=thread.host_id).update(comment_count=published)
+    Idea.objects.filter(pk=thread.host_id).update(**{field: published})
 
 
 def register() -> None:
@@ -97,6 +110,19 @@ def register() -> None:
         recipients=_recipients,
         label=str(_("idea")),
     )
+    for kind, label in (
+        (POINTS_FOR_HOST, _("points for an idea")),
+        (POINTS_AGAINST_HOST, _("points against an idea")),
+    ):
+        register_thread_host(
+            kind,
+            can_read=can_read,
+            can_post=can_post,
+            url=_points_url,
+            premoderated=_premoderated,
+            recipients=_recipients,
+            label=str(label),
+        )
     post_save.connect(count_comment, sender=Post, dispatch_uid="ideas.count_comment")
     content_visibility_changed.connect(
         recount_comments, sender=Post, dispatch_uid="ideas.recount_comments"
@@ -107,15 +133,15 @@ def recount_comments(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
     """A moderator published or hid comments: recount the ideas they belong to."""
     from .models import Idea
 
-    idea_ids = set(
-        Post.objects.filter(pk__in=object_ids, thread__host_kind=IDEA_HOST)
-        .values_list("thread__host_id", flat=True)
+    hosts = set(
+        Post.objects.filter(pk__in=object_ids, thread__host_kind__in=list(COUNT_FIELD))
+        .values_list("thread__host_kind", "thread__host_id")
         .distinct()
     )
-    for idea_id in idea_ids:
+    for kind, idea_id in hosts:
         published = Post.objects.filter(
-            thread__host_kind=IDEA_HOST,
+            thread__host_kind=kind,
             thread__host_id=idea_id,
             visibility=Visibility.PUBLISHED,
         ).count()
-        Idea.objects.filter(pk=idea_id).update(comment_count=published)
+        Idea.objects.filter(pk=idea_id).update(**{COUNT_FIELD[kind]: published})

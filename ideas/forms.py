@@ -11,6 +11,7 @@ from .models import (
     IdeaSource,
     IdeaState,
     ImplementationStatus,
+    Meeting,
     VoteChoice,
 )
 from .photos import ALLOWED_FORMATS, MAX_PHOTO_BYTES
@@ -161,11 +162,21 @@ class RecordIdeaForm(IdeaForm):
         label=_("Resident's account e-mail, if they have one"), required=False
     )
 
-    field_order = ["source", "submitter_name", "resident_email"]
+    meeting = forms.ModelChoiceField(
+        label=_("Recorded at the meeting"),
+        queryset=Meeting.objects.none(),
+        required=False,
+        help_text=_("The idea is listed with the meeting it came from."),
+    )
+
+    field_order = ["source", "meeting", "submitter_name", "resident_email"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields.pop("photo", None)
+        self.fields["meeting"].queryset = Meeting.objects.filter(
+            campaign=self.campaign
+        ).order_by("-starts_at")
 
 
 class AnswerForm(forms.Form):

@@ -83,6 +83,11 @@ class VotingMode(models.TextChoices):
     AGREE_DISAGREE = "agree_disagree", _("Agree / disagree / pass on every idea")
 
 
+class CampaignKind(models.TextChoices):
+    IDEAS = "ideas", _("Ideas: residents propose, support and discuss")
+    REPORTS = "reports", _("Reports (311): every submission is answered on a clock")
+
+
 class CampaignPage(Page):
     """One question the city asks its residents, with its phases and rules.
 
@@ -159,6 +164,22 @@ class CampaignPage(Page):
         default=VotingMode.SUPPORT,
     )
     featured = models.BooleanField(_("feature on the home page"), default=True)
+    kind = models.CharField(
+        _("kind of campaign"),
+        max_length=10,
+        choices=CampaignKind.choices,
+        default=CampaignKind.IDEAS,
+    )
+    answer_working_days = models.PositiveSmallIntegerField(
+        _("answer deadline for reports (working days)"),
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "Report campaigns: working days the city has to answer each report from "
+            "the moment it is filed (weekends and the holidays of AGORA_HOLIDAYS "
+            "do not count)."
+        ),
+    )
     attribution = models.TextField(
         _("data attribution"),
         blank=True,
@@ -173,7 +194,9 @@ class CampaignPage(Page):
         InlinePanel("phases", label=_("Phases"), min_num=1),
         MultiFieldPanel(
             [
+                FieldPanel("kind"),
                 FieldPanel("categories"),
+                FieldPanel("answer_working_days"),
                 FieldPanel("voting_mode"),
                 FieldPanel("support_threshold"),
                 FieldPanel("answer_deadline_days"),
@@ -181,6 +204,11 @@ class CampaignPage(Page):
                 FieldPanel("featured"),
             ],
             heading=_("Rules"),
+        ),
+        InlinePanel(
+            "routes",
+            label=_("Report routing: category to department"),
+            heading=_("Report routing"),
         ),
         MultiFieldPanel(
             [
@@ -238,6 +266,16 @@ class CampaignPage(Page):
     def allows(self, action: Action, now: datetime | None = None) -> bool:
         phase = self.current_phase(now)
         return phase is not None and action in PHASE_ACTIONS[phase.kind]
+
+    @property
+    def is_reports(self) -> bool:
+        return self.kind == CampaignKind.REPORTS
+
+    def full_clean(self, *args: Any, **kwargs: Any) -> None:
+        # Every report has a place: "near me" and the map need it.
+        if self.kind == CampaignKind.REPORTS:
+            self.location_asked = True
+        super().full_clean(*args, **kwargs)
 
     @property
     def uses_votes(self) -> bool:
@@ -416,6 +454,8 @@ class Idea(index.Indexed, ModeratableContent):
     disagree_count = models.PositiveIntegerField(_("disagree"), default=0)
     pass_count = models.PositiveIntegerField(_("pass"), default=0)
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
+    points_for_count = models.PositiveIntegerField(_("points for"), default=0)
+    points_against_count = models.PositiveIntegerField(_("points against"), default=0)
     # A random number drawn once; the per-visitor random order mixes it with the
     # visitor's seed in SQL, so the order is stable across pages and cheap.
     random_key = models.BigIntegerField(default=_random_key, editable=False)
@@ -427,6 +467,15 @@ class Idea(index.Indexed, ModeratableContent):
         _("under review since"), null=True, blank=True
     )
     answered_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    # Ideas gathered at a public meeting link to it.
+    meeting = models.ForeignKey(
+        "ideas.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ideas",
+        verbose_name=_("recorded at meeting"),
+    )
 
     objects = IdeaQuerySet.as_manager()
 
@@ -756,3 +805,239 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.implementation_id}: {self.text[:40]}"
+
+
+# ---------------------------------------------------------------------------
+# Report campaigns (Our City / 311): routing, a clock, "me too", near me
+# ---------------------------------------------------------------------------
+
+
+class Department(models.Model):
+    """A city department that answers reports; its staff group sees its queue and its
+    lead hears of every report past its deadline."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    staff_group = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.PROTECT,
+        related_name="departments",
+        verbose_name=_("staff group"),
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department lead"),
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("staff_group"), FieldPanel("lead")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas:department_queue", args=[self.pk])
+
+
+class CategoryRoute(models.Model):
+    """In a report campaign, a category belongs to one department."""
+
+    campaign = ParentalKey(
+        CampaignPage, on_delete=models.CASCADE, related_name="routes"
+    )
+    category = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="routes"
+    )
+
+    panels = [FieldPanel("category"), FieldPanel("department")]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "category"], name="ideas_route_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} -> {self.department_id}"
+
+
+class Report(models.Model):
+    """The clock and routing of one submission in a report campaign (its idea holds
+    the text, photo, place and answers). lat/lon are copied here, NOT NULL, under
+    a (campaign, lat, lon) index that "near me" reads as a bounding box."""
+
+    idea = models.OneToOneField(Idea, on_delete=models.CASCADE, related_name="report")
+    campaign = models.ForeignKey(
+        CampaignPage, on_delete=models.CASCADE, related_name="reports"
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    lat = models.FloatField()
+    lon = models.FloatField()
+    filed_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("answer due"))
+    answered_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    me_too_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["campaign", "lat", "lon"], name="report_near_idx"),
+            models.Index(
+                fields=["department", "answered_at", "due_at"], name="report_queue_idx"
+            ),
+            models.Index(fields=["campaign", "filed_at"], name="report_filed_idx"),
+            models.Index(
+                fields=["answered_at", "escalated_at", "due_at"],
+                name="report_overdue_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.idea_id}"
+
+    @property
+    def is_overdue(self) -> bool:
+        end = self.answered_at or timezone.now()
+        return end > self.due_at
+
+
+class MeToo(models.Model):
+    """A resident has the same problem: counted on the report instead of a duplicate."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="me_toos")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "report"], name="ideas_me_too_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} too on {self.report_id}"
+
+
+# ---------------------------------------------------------------------------
+# Meetings and events
+# ---------------------------------------------------------------------------
+
+
+class Meeting(models.Model):
+    """A public meeting of a campaign: in a place or online, with a capacity and a
+    waiting list; minutes and the ideas recorded there come after."""
+
+    campaign = models.ForeignKey(
+        CampaignPage, on_delete=models.CASCADE, related_name="meetings"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    minutes = models.TextField(_("minutes"), blank=True, max_length=20000)
+    registered_count = models.PositiveIntegerField(default=0)
+    waiting_count = models.PositiveIntegerField(default=0)
+    attended_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    panels = [
+        FieldPanel("campaign"),
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldPanel("starts_at"),
+        FieldPanel("ends_at"),
+        FieldPanel("place"),
+        FieldPanel("online_url"),
+        FieldPanel("capacity"),
+        FieldPanel("minutes"),
+    ]
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="ideas_meeting_ends_after_start",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "starts_at"], name="meeting_campaign_idx")
+        ]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("ideas:meeting", args=[self.pk])
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.registered_count >= self.capacity
+
+
+class RegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    WAITING = "waiting", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MeetingRegistration(models.Model):
+    """One resident's place at a meeting (or on its waiting list)."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="meeting_registrations",
+    )
+    status = models.CharField(max_length=12, choices=RegistrationStatus.choices)
+    attended = models.BooleanField(default=False)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"], name="ideas_register_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["meeting", "status", "created_at"],
+                name="meeting_waiting_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status} {self.meeting_id}"

@@ -31,7 +31,7 @@ def _can_read_idea(user: Any, key: str) -> bool:
 
 
 def _export_ideas(user: Any) -> dict[str, Any]:
-    from .models import Follow, Idea, Support, Vote
+    from .models import Follow, Idea, MeetingRegistration, MeToo, Support, Vote
 
     return {
         "ideas": [
@@ -57,6 +57,17 @@ def _export_ideas(user: Any) -> dict[str, Any]:
                 "idea__title", "choice"
             )
         ],
+        "meetings": [
+            {"meeting": title, "status": status, "attended": attended}
+            for title, status, attended in MeetingRegistration.objects.filter(
+                user=user
+            ).values_list("meeting__title", "status", "attended")
+        ],
+        "me_too": list(
+            MeToo.objects.filter(user=user).values_list(
+                "report__idea__title", flat=True
+            )
+        ),
         "follows": [
             f.campaign.title if f.campaign_id else f.idea.title
             for f in Follow.objects.filter(user=user).select_related("campaign", "idea")
@@ -116,6 +127,16 @@ def _can_read_implementation(user: Any, key: str) -> bool:
     return tracked_kind(impl.subject_kind).can_read(user, impl.subject_id)
 
 
+def _can_read_department(user: Any, key: str) -> bool:
+    from .actions import is_department_staff
+    from .models import Department
+
+    if not key.isdigit():
+        return False
+    department = Department.objects.filter(pk=int(key)).first()
+    return department is not None and is_department_staff(user, department)
+
+
 def _idea_can_read(user: Any, idea_id: int) -> bool:
     return _can_read_idea(user, str(idea_id))
 
@@ -150,6 +171,7 @@ def register() -> None:
     )
     register_topic("implementation", _can_read_implementation)
     searchable.register()
+    register_topic("department", _can_read_department)
     register_content(
         Idea,
         label=str(_("idea")),
@@ -168,8 +190,22 @@ def register() -> None:
         for model in ("idea", "officialresponse")
         for verb in ("view", "change")
     ]
-    register_role_permissions(Role.PLANNER, model_perms)
+    # Planners organise meetings; city administrators also keep the departments.
+    meeting_perms = [
+        ("ideas", "meeting", f"{verb}_meeting") for verb in ("add", "change", "view")
+    ]
+    department_perms = [
+        ("ideas", "department", f"{verb}_department")
+        for verb in ("add", "change", "view")
+    ]
+    register_role_permissions(Role.PLANNER, [*model_perms, *meeting_perms])
     register_role_permissions(
-        Role.CITY_ADMIN, [*model_perms, ("ideas", "idea", "add_idea")]
+        Role.CITY_ADMIN,
+        [
+            *model_perms,
+            *meeting_perms,
+            *department_perms,
+            ("ideas", "idea", "add_idea"),
+        ],
     )
     register_role_permissions(Role.MODERATOR, [("ideas", "idea", "view_idea")])

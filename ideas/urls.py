@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, api_docs, tracking_views, views
+from . import api, api_docs, meeting_views, report_views, tracking_views, views
 
 app_name = "ideas"
 
@@ -9,6 +9,50 @@ urlpatterns = [
     path("<int:pk>/", views.idea_detail, name="idea"),
     path("<int:pk>/edit/", views.edit_idea, name="edit"),
     path("<int:pk>/support/", views.support_idea, name="support"),
+    path("<int:pk>/point/", views.add_point, name="add_point"),
+    path("<int:pk>/me-too/", report_views.me_too, name="me_too"),
+    path(
+        "campaign/<int:campaign_pk>/near/",
+        report_views.reports_near_me,
+        name="reports_near",
+    ),
+    path(
+        "campaign/<int:campaign_pk>/near.json",
+        report_views.reports_near_json,
+        name="reports_near_json",
+    ),
+    path(
+        "campaign/<int:campaign_pk>/answer-record/",
+        report_views.report_record,
+        name="report_record",
+    ),
+    path(
+        "campaign/<int:campaign_pk>/meetings/",
+        meeting_views.campaign_meetings,
+        name="meetings",
+    ),
+    path(
+        "campaign/<int:campaign_pk>/meetings.ics",
+        meeting_views.campaign_ics,
+        name="meetings_ics",
+    ),
+    path("meeting/<int:pk>/", meeting_views.meeting_detail, name="meeting"),
+    path(
+        "meeting/<int:pk>/register/",
+        meeting_views.register,
+        name="meeting_register",
+    ),
+    path(
+        "meeting/<int:pk>/minutes/",
+        meeting_views.record_minutes,
+        name="meeting_minutes",
+    ),
+    path("meeting/<int:pk>/meeting.ics", meeting_views.meeting_ics, name="meeting_ics"),
+    path(
+        "reports/department/<int:pk>/",
+        report_views.department_queue,
+        name="department_queue",
+    ),
     path("<int:pk>/vote/", views.vote_idea, name="vote"),
     path("<int:pk>/withdraw/", views.withdraw_idea, name="withdraw"),
     path("<int:pk>/follow/", views.follow_idea, name="follow"),

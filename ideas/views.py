@@ -12,7 +12,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,12 +29,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.limits import limit
 from accounts.models import User
 from forums.hosts import discussion_context
+from forums.models import Post, PostLike, Thread
 from moderation.models import Visibility, visible_to_q
 from search import query as search_query
 
 from . import actions, similar
+from .discussion import POINT_HOSTS, POINTS_AGAINST_HOST, POINTS_FOR_HOST
 from .forms import (
     AnswerForm,
     IdeaForm,
@@ -42,7 +53,10 @@ from .models import (
     Idea,
     IdeaState,
     Implementation,
+    Meeting,
+    MeToo,
     OfficialResponse,
+    Report,
     Support,
     Vote,
     VoteChoice,
@@ -58,6 +72,7 @@ from .photos import (
 IDEAS_PER_PAGE = 20
 MAP_POINTS = 500
 UPDATES_SHOWN = 20
+POINTS_SHOWN = 20
 RANDOM_PRIME = 2_147_483_647  # 2**31 - 1: random_key * multiplier stays within int64
 
 SORTS = {
@@ -141,6 +156,9 @@ def _answer_record(campaign: CampaignPage) -> dict[str, Any]:
         review_started_at__lt=deadline,
     ).order_by("review_started_at")
     overdue_list = list(overdue.only("pk", "title", "review_started_at")[:10])
+    meeting_figures = Meeting.objects.filter(
+        campaign=campaign, ends_at__lte=timezone.now()
+    ).aggregate(n=Count("id"), attended=Sum("attended_count"))
     return {
         "answered": len(rows),
         "awaiting": base.filter(
@@ -152,6 +170,9 @@ def _answer_record(campaign: CampaignPage) -> dict[str, Any]:
         if len(overdue_list) == 10
         else len(overdue_list),
         "deadline_days": campaign.answer_deadline_days,
+        # Residents who took part in the room count in the campaign's figures.
+        "meetings": meeting_figures["n"],
+        "attended": meeting_figures["attended"] or 0,
     }
 
 
@@ -301,6 +322,9 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = idea.campaign
     user = request.user
     timeline = list(OfficialResponse.objects.filter(idea=idea).select_related("by"))
+    report = None
+    if campaign.is_reports:
+        report = Report.objects.filter(idea=idea).select_related("department").first()
     viewer: dict[str, Any] = {"supports": False, "vote": None, "follows": False}
     if user.is_authenticated:
         viewer["supports"] = Support.objects.filter(user=user, idea=idea).exists()
@@ -331,7 +355,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "viewer": viewer,
         "can_edit": can_edit,
         "can_withdraw": can_withdraw,
-        "answer_form": AnswerForm() if actions.is_city_staff(user) else None,
+        "answer_form": AnswerForm() if _may_answer(user, idea, report) else None,
         "vote_choices": VoteChoice.choices,
         "answer_due": idea.answer_due(),
         "map_points": [
@@ -343,11 +367,57 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         **_phase_context(campaign, user),
         **_implementation_context(idea, user),
+        **_arguments_context(idea, user),
+        "report": report,
+        "viewer_me_too": bool(
+            report
+            and user.is_authenticated
+            and MeToo.objects.filter(user=user, report=report).exists()
+        ),
     }
     if idea.thread_id:
         # The comments: forums' discussion (posts, reply form), one fixed set of queries.
         context.update(discussion_context(request, idea.thread))
     return render(request, "ideas/idea_detail.html", context)
+
+
+def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
+    """Two columns of points, the most liked first: four queries whatever their number."""
+    threads = {
+        t.host_kind: t
+        for t in Thread.objects.filter(host_kind__in=list(POINT_HOSTS), host_id=idea.pk)
+    }
+    columns = []
+    shown: list[int] = []
+    for side, kind, label in (
+        ("for", POINTS_FOR_HOST, _("For")),
+        ("against", POINTS_AGAINST_HOST, _("Against")),
+    ):
+        thread = threads.get(kind)
+        points = []
+        if thread is not None:
+            points = list(
+                Post.objects.filter(thread=thread, deleted_at__isnull=True)
+                .visible_to(user)
+                .select_related("author")
+                .order_by("-like_count", "id")[:POINTS_SHOWN]
+            )
+            shown += [p.pk for p in points]
+        columns.append(
+            {"side": side, "label": label, "thread": thread, "points": points}
+        )
+    liked: set[int] = set()
+    if user.is_authenticated and shown:
+        liked = set(
+            PostLike.objects.filter(user=user, post_id__in=shown).values_list(
+                "post_id", flat=True
+            )
+        )
+    return {
+        "argument_columns": columns,
+        "point_liked_ids": liked,
+        "point_max_length": actions.MAX_POINT_LENGTH,
+    }
 
 
 def _implementation_context(idea: Idea, user: Any) -> dict[str, Any]:
@@ -365,8 +435,8 @@ def _implementation_context(idea: Idea, user: Any) -> dict[str, Any]:
     return {
         "impl": impl,
         "impl_updates": list(impl.updates.all()[:UPDATES_SHOWN]),
-        "progress_form": ProgressForm() if manage else None,
-        "milestone_form": MilestoneForm() if manage else None,
+        "progress_form": ProgressForm(auto_id="progress-%s") if manage else None,
+        "milestone_form": MilestoneForm(auto_id="milestone-%s") if manage else None,
     }
 
 
@@ -378,6 +448,28 @@ def _similar_ideas(
         return []
     found = Idea.objects.public().filter(pk__in=[pk for pk, _ in hits]).in_bulk()
     return [found[pk] for pk, _ in hits if pk in found]
+
+
+def _submit(
+    request: HttpRequest, campaign: CampaignPage, form: IdeaForm, photo: Any
+) -> Idea:
+    """An idea, or in a report campaign a report (routed, on the clock)."""
+    kwargs = form.action_kwargs()
+    if not campaign.is_reports:
+        return actions.do_propose_idea(request.user, campaign, photo=photo, **kwargs)
+    categories = kwargs["categories"]
+    report = actions.do_file_report(
+        request.user,
+        campaign,
+        title=kwargs["title"],
+        description=kwargs["description"],
+        category=categories[0] if categories else None,
+        lat=kwargs.get("lat"),
+        lon=kwargs.get("lon"),
+        address=kwargs.get("address", ""),
+        photo=photo,
+    )
+    return report.idea
 
 
 def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
@@ -409,16 +501,12 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
                 except PhotoRefused as exc:
                     form.add_error("photo", str(exc))
         else:
+            limit(request, "idea")
             photo = form.cleaned_data.get("photo")
             if not photo and photo_draft:
                 photo = take_draft_photo(photo_draft, request.user.pk)
             try:
-                idea = actions.do_propose_idea(
-                    request.user,
-                    campaign,
-                    photo=photo,
-                    **form.action_kwargs(),
-                )
+                idea = _submit(request, campaign, form, photo)
             except (actions.IdeaError, PermissionDenied) as exc:
                 form.add_error(None, str(exc))
             else:
@@ -440,7 +528,9 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
             "preview": preview,
             "photo_draft": photo_draft,
             "photo_draft_name": photo_draft_name,
-            "heading": _("Propose an idea"),
+            "heading": _("Report a problem")
+            if campaign.is_reports
+            else _("Propose an idea"),
             "similar_url": f"/ideas/campaign/{campaign.pk}/similar/",
             "map_tiles_url": settings.AGORA_MAP_TILES_URL,
             "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
@@ -511,7 +601,14 @@ def record_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not actions.is_city_staff(request.user):
         raise PermissionDenied(_("Only planners and city administrators record ideas."))
-    form = RecordIdeaForm(request.POST or None, campaign=campaign)
+    meeting_id = request.GET.get("meeting", "")
+    form = RecordIdeaForm(
+        request.POST or None,
+        campaign=campaign,
+        initial={"source": "meeting", "meeting": int(meeting_id)}
+        if meeting_id.isdigit()
+        else None,
+    )
     if request.method == "POST" and form.is_valid():
         resident = None
         email = form.cleaned_data.get("resident_email")
@@ -529,6 +626,7 @@ def record_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
                     source=form.cleaned_data["source"],
                     resident=resident,
                     submitter_name=form.cleaned_data.get("submitter_name", ""),
+                    meeting=form.cleaned_data.get("meeting"),
                     **form.action_kwargs(),
                 )
             except actions.IdeaError as exc:
@@ -568,6 +666,32 @@ def _act(
     if back.startswith("/") and not back.startswith("//") and "\\" not in back:
         return redirect(back)
     return redirect(f"{idea.get_absolute_url()}#support")
+
+
+@require_POST
+def add_point(request: HttpRequest, pk: int) -> HttpResponse:
+    """A point for or against, from the form under its column."""
+    idea = _get_idea(request, pk)
+    back = f"{idea.get_absolute_url()}#arguments"
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    limit(request, "post")
+    try:
+        post = actions.do_add_point(
+            request.user,
+            idea,
+            request.POST.get("side", ""),
+            request.POST.get("body", ""),
+        )
+    except actions.IdeaError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if not post.is_published:
+        messages.info(
+            request, _("Thanks! Your point waits for a moderator before others see it.")
+        )
+        return redirect(back)
+    return redirect(f"{idea.get_absolute_url()}#post-{post.pk}")
 
 
 @require_POST
@@ -625,6 +749,18 @@ def follow_campaign(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     return redirect(f"{campaign.url}#campaign-actions")
 
 
+def _may_answer(user: Any, idea: Idea, report: Report | None = None) -> bool:
+    """City staff answer ideas; a report is answered by its department's staff too."""
+    if idea.campaign.is_reports:
+        if report is None:
+            report = (
+                Report.objects.filter(idea=idea).select_related("department").first()
+            )
+        if report is not None:
+            return actions.is_department_staff(user, report.department)
+    return actions.is_city_staff(user)
+
+
 @require_POST
 def answer_idea(request: HttpRequest, pk: int) -> HttpResponse:
     idea = _get_idea(request, pk)
@@ -632,13 +768,24 @@ def answer_idea(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_to_login(idea.get_absolute_url())
     form = AnswerForm(request.POST)
     if form.is_valid():
+        limit(request, "write")
+        report = Report.objects.filter(idea=idea).select_related("idea").first()
         try:
-            actions.do_change_status(
-                request.user,
-                idea,
-                form.cleaned_data["state"],
-                form.cleaned_data["text"],
-            )
+            if report is not None:
+                report.idea = idea
+                actions.do_answer_report(
+                    request.user,
+                    report,
+                    form.cleaned_data["state"],
+                    form.cleaned_data["text"],
+                )
+            else:
+                actions.do_change_status(
+                    request.user,
+                    idea,
+                    form.cleaned_data["state"],
+                    form.cleaned_data["text"],
+                )
         except actions.IdeaError as exc:
             form.add_error(None, str(exc))
         else:
@@ -646,7 +793,7 @@ def answer_idea(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("The answer is published and residents are told.")
             )
             return redirect(idea.get_absolute_url())
-    elif not actions.is_city_staff(request.user):
+    elif not _may_answer(request.user, idea):
         raise PermissionDenied(_("Only planners and city administrators answer ideas."))
     messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
     return redirect(idea.get_absolute_url())

@@ -18,7 +18,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import actions
 from .forms import AnswerForm
-from .models import Idea, IdeaState
+from .models import Department, Idea, IdeaState, Meeting
 
 
 class IdeaViewSet(SnippetViewSet):
@@ -117,3 +117,30 @@ class AnswerIdeasBulkAction(SnippetBulkAction):
             "%(count)d ideas answered; their authors, supporters and followers are told.",
             num_parent_objects,
         ) % {"count": num_parent_objects}
+
+
+class DepartmentViewSet(SnippetViewSet):
+    """Departments that answer reports (report campaigns route categories to them)."""
+
+    model = Department
+    icon = "group"
+    menu_label = _("Departments")
+    menu_order = 211
+    add_to_admin_menu = True
+    list_display = ["name", "staff_group", "lead"]
+
+
+class MeetingViewSet(SnippetViewSet):
+    """Campaign meetings: dates, place, capacity; minutes after the meeting."""
+
+    model = Meeting
+    icon = "date"
+    menu_label = _("Meetings")
+    menu_order = 212
+    add_to_admin_menu = True
+    list_display = ["title", "campaign", "starts_at", "registered_count", "capacity"]
+    list_filter = {"campaign": ["exact"]}
+
+
+register_snippet(DepartmentViewSet)
+register_snippet(MeetingViewSet)

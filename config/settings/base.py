@@ -404,3 +404,9 @@ if _tiles_origin.startswith("https://") or _tiles_origin.startswith("http://"):
     ):
         if _tiles_origin not in _policy["img-src"]:
             _policy["img-src"] = [*_policy["img-src"], _tiles_origin]
+
+# Report campaigns: the working-day calendar of answer deadlines (ideas.workdays).
+AGORA_WORKING_WEEKDAYS = env.list(
+    "AGORA_WORKING_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4]
+)
+AGORA_HOLIDAYS = env.list("AGORA_HOLIDAYS", default=[])

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('forums', '0001_initial'),
-        ('ideas', '0003_implementation_tracking'),
+        ('ideas', '0005_report_campaigns_and_meetings'),
         ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
