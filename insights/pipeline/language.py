@@ -104,7 +104,7 @@ def _korean_analyser() -> Any:
             if _kiwi is None:
                 from kiwipiepy import Kiwi
 
-                _kiwi = Kiwi(num_workers=0)
+                _kiwi = Kiwi(num_workers=-1)  # no worker threads: one core per request
     return _kiwi
 
 
