@@ -59,7 +59,7 @@ CONVERSATIONS = [
     "scoop-hivemind.affordable-housing",
     "vtaiwan.uberx",
 ]
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1)
 # Joins a synthetic idea's sentences so that they can be found again.
 SEP = " \u2029"
 

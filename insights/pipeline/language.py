@@ -164,7 +164,7 @@ def _key(sentence: str) -> str:
 
 
 def boilerplate_sentences(
-    texts: list[str], min_share: float = 0.02, min_docs: int = 4, min_chars: int = 20
+    texts: list[str], min_share: float = 0.02, min_docs: int = 10, min_chars: int = 20
 ) -> frozenset[str]:
     """Normalised sentences found in at least ``min_share`` of the texts.
 
