@@ -20,26 +20,32 @@ import statistics
 import subprocess  # noqa: S404 - runs this same script as a worker
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import (
     adjusted_rand_score,
     normalized_mutual_info_score,
     silhouette_score,
 )
+from sklearn.preprocessing import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from insights.pipeline import (  # noqa: E402 - needs the path above
     Document,
-    SimilarityIndex,
+    SentenceEncoder,
+    VoteMatrix,
     analyse_texts,
+    backend_name,
     comments_to_documents,
+    load_encoder,
     opinion_groups,
     read_comments,
     read_last_votes,
@@ -53,7 +59,9 @@ CONVERSATIONS = [
     "scoop-hivemind.affordable-housing",
     "vtaiwan.uberx",
 ]
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1)
+# Joins a synthetic idea's sentences so that they can be found again.
+SEP = " \u2029"
 
 
 def emit(record: dict[str, Any]) -> None:
@@ -81,68 +89,123 @@ def show_examples(name: str, result: Any, n: int = 4) -> None:
             note(f"      - {line.text[:160]}  ({len(line.idea_ids)} ideas)")
 
 
-def scenario_petitions(data: Path) -> None:
-    docs, labels = load_petitions(data)
+def strong_baseline(texts: list[str], k: int, seed: int) -> np.ndarray:
+    """Character 3-5-gram TF-IDF + LSA-100 + k-means: the issue's strong baseline."""
+    x = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2
+    ).fit_transform(texts)
+    dense = normalize(TruncatedSVD(100, random_state=seed).fit_transform(x))
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(dense)
+
+
+def scores(labels: list[str], pred: Any) -> tuple[float, float]:
+    return (
+        float(normalized_mutual_info_score(labels, pred)),
+        float(adjusted_rand_score(labels, pred)),
+    )
+
+
+def scenario_embedders(data: Path, sample: int = 200) -> np.ndarray | None:
+    """The chosen encoder on the labelled set: cost per idea and its vectors."""
+    encoder = load_encoder()
+    docs, _ = load_petitions(data)
+    if encoder is None:
+        emit({"scenario": "embedding_cost", "backend": backend_name()})
+        return None
     texts = [d.text for d in docs]
-    # (a) the plain baseline, computed here.
-    scores, secs = [], []
-    for seed in SEEDS:
-        t = time.perf_counter()
-        x = TfidfVectorizer(
-            ngram_range=(1, 2), sublinear_tf=True, min_df=2
-        ).fit_transform(texts)
-        pred = KMeans(n_clusters=13, random_state=seed, n_init=1).fit_predict(x)
-        secs.append(time.perf_counter() - t)
-        scores.append(
-            (
-                normalized_mutual_info_score(labels, pred),
-                adjusted_rand_score(labels, pred),
-            )
-        )
+    t = time.perf_counter()
+    vectors = SentenceEncoder(threads=1).encode(texts)
+    secs = time.perf_counter() - t
     emit(
         {
-            "scenario": "petitions_baseline_word_tfidf_kmeans13",
-            "n_docs": len(docs),
-            "nmi": round(float(np.mean([s[0] for s in scores])), 4),
-            "ari": round(float(np.mean([s[1] for s in scores])), 4),
-            "seconds_median": round(statistics.median(secs), 2),
+            "scenario": "embedding_cost",
+            "backend": encoder.name,
+            "n_texts": len(texts),
+            "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
+            "ms_per_idea": round(1000 * secs / len(texts), 1),
+            "peak_rss_mib_so_far": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
         }
     )
-    # (b) our pipeline with k = 13 and (c) with automatic k.
-    for name, k in (
-        ("petitions_pipeline_k13", 13),
-        ("petitions_pipeline_auto_k", None),
-    ):
-        scores, secs, ks = [], [], []
-        last = None
-        for seed in SEEDS:
-            t = time.perf_counter()
-            result = analyse_texts(docs, n_clusters=k, seed=seed)
-            secs.append(time.perf_counter() - t)
-            pred = [result.assignments[d.id] for d in docs]
-            scores.append(
-                (
-                    normalized_mutual_info_score(labels, pred),
-                    adjusted_rand_score(labels, pred),
-                )
-            )
-            ks.append(len(result.clusters))
-            last = result
-        emit(
-            {
-                "scenario": name,
-                "n_docs": len(docs),
-                "nmi": round(float(np.mean([s[0] for s in scores])), 4),
-                "ari": round(float(np.mean([s[1] for s in scores])), 4),
-                "nmi_per_seed": [round(s[0], 4) for s in scores],
-                "k": ks,
-                "seconds_median": round(statistics.median(secs), 2),
-                "stage_seconds_last": last.timings if last else {},
-                "duplicate_pairs": len(last.duplicates) if last else 0,
-            }
+    return vectors
+
+
+def scenario_petitions(data: Path, embeddings: np.ndarray | None) -> None:
+    """NMI/ARI at the true k and at automatic k, beside the strong baseline."""
+    docs, labels = load_petitions(data)
+    texts = [d.text for d in docs]
+    true_k = len(set(labels))
+    rows: dict[str, list[Any]] = {
+        "baseline_true_k": [],
+        "pipeline_true_k": [],
+        "pipeline_auto_k": [],
+        "baseline_at_auto_k": [],
+        "pipeline_lsa_only_true_k": [],
+    }
+    ks, secs = [], {"true_k": [], "auto_k": []}
+    last = None
+    for seed in SEEDS:
+        rows["baseline_true_k"].append(
+            scores(labels, strong_baseline(texts, true_k, seed))
         )
-        if last is not None and k is None:
-            show_examples("UK petitions (auto k)", last)
+        t = time.perf_counter()
+        fixed = analyse_texts(
+            docs, n_clusters=true_k, seed=seed, embeddings=embeddings, encoder=None
+        )
+        secs["true_k"].append(time.perf_counter() - t)
+        rows["pipeline_true_k"].append(
+            scores(labels, [fixed.assignments[d.id] for d in docs])
+        )
+        t = time.perf_counter()
+        auto = analyse_texts(docs, seed=seed, embeddings=embeddings, encoder=None)
+        secs["auto_k"].append(time.perf_counter() - t)
+        k = len(auto.clusters)
+        ks.append(k)
+        rows["pipeline_auto_k"].append(
+            scores(labels, [auto.assignments[d.id] for d in docs])
+        )
+        rows["baseline_at_auto_k"].append(
+            scores(labels, strong_baseline(texts, k, seed))
+        )
+        lsa = analyse_texts(docs, n_clusters=true_k, seed=seed, encoder=None)
+        rows["pipeline_lsa_only_true_k"].append(
+            scores(labels, [lsa.assignments[d.id] for d in docs])
+        )
+        last = auto
+    mean = {
+        name: (float(np.mean([r[0] for r in v])), float(np.mean([r[1] for r in v])))
+        for name, v in rows.items()
+    }
+    emit(
+        {
+            "scenario": "petitions_topics_vs_strong_baseline",
+            "n_docs": len(docs),
+            "true_k": true_k,
+            "seeds": list(SEEDS),
+            "backend": last.backend if last else "",
+            **{f"{n}_nmi": round(v[0], 4) for n, v in mean.items()},
+            **{f"{n}_ari": round(v[1], 4) for n, v in mean.items()},
+            "nmi_ratio_true_k": round(
+                mean["pipeline_true_k"][0] / mean["baseline_true_k"][0], 3
+            ),
+            "nmi_ratio_lsa_only_true_k": round(
+                mean["pipeline_lsa_only_true_k"][0] / mean["baseline_true_k"][0], 3
+            ),
+            "nmi_ratio_auto_k_vs_baseline_same_k": round(
+                mean["pipeline_auto_k"][0] / mean["baseline_at_auto_k"][0], 3
+            ),
+            "k_auto": ks,
+            "k_auto_error_vs_true": [round(k / true_k - 1, 3) for k in ks],
+            "modularity_last": {
+                str(k): v for k, v in (last.k_scores if last else {}).items()
+            },
+            "seconds_median_true_k": round(statistics.median(secs["true_k"]), 2),
+            "seconds_median_auto_k": round(statistics.median(secs["auto_k"]), 2),
+        }
+    )
+    if last is not None:
+        show_examples("UK petitions (auto k)", last)
 
 
 def scenario_polis_texts(data: Path) -> None:
@@ -206,15 +269,43 @@ def scenario_opinions(data: Path) -> None:
         ari = adjusted_rand_score(
             [ref[p] for p in common], [result.assignments[p] for p in common]
         )
+        pv = read_participants_votes(folder / "participants-votes.csv")
+        few = [p for p in ref if pv.n_votes.get(p, 0) < result.min_votes]
+        stability = []
+        rng = np.random.default_rng(0)
+        ids = matrix.participant_ids
+        for _ in range(10):
+            keep = np.sort(rng.choice(len(ids), int(0.95 * len(ids)), replace=False))
+            sub = VoteMatrix(
+                [ids[i] for i in keep], matrix.comment_ids, matrix.values[keep]
+            )
+            again = opinion_groups(
+                sub, seed=int(rng.integers(1000)), exclude_comments=excluded
+            )
+            both = [p for p in again.assignments if p in result.assignments]
+            stability.append(
+                adjusted_rand_score(
+                    [result.assignments[p] for p in both],
+                    [again.assignments[p] for p in both],
+                )
+            )
         emit(
             {
                 "scenario": f"opinion_groups_{conv}",
                 "participants_in_matrix": len(matrix.participant_ids),
                 "participants_grouped_by_polis": len(ref),
+                "polis_grouped_with_fewer_than_min_votes": len(few),
                 "compared": len(common),
                 "k": len(result.groups),
+                "k_polis": len(set(ref.values())),
                 "sizes": [g.size for g in result.groups],
+                "polis_sizes_on_compared": sorted(
+                    Counter(ref[p] for p in common).values(), reverse=True
+                ),
                 "ari_vs_polis_group_id": round(float(ari), 4),
+                "stability_ari_95pct_mean_of_10": round(float(np.mean(stability)), 4),
+                "stability_ari_95pct_min": round(float(np.min(stability)), 4),
+                "stability_inside_pipeline": result.stability,
                 "consensus": list(result.consensus[:3]),
                 "divisive": list(result.divisive[:3]),
                 "seconds": round(secs, 2),
@@ -235,18 +326,7 @@ def scenario_opinions(data: Path) -> None:
 def synthetic_ideas(data: Path, n: int, seed: int = 0) -> list[Document]:
     """Ideas made of 1-3 real sentences: mostly from one source text, sometimes
     one from another, so vocabulary and topic mix are realistic."""
-    docs, _ = load_petitions(data)
-    sources = [d.text for d in docs]
-    for conv in CONVERSATIONS:
-        sources += [
-            c.text for c in read_comments(data / "polis" / conv / "comments.csv")
-        ]
-    split = re.compile(r"(?<=[.!?。！？])\s*|\n+")
-    sentences = [
-        [s.strip() for s in split.split(text) if 15 <= len(s.strip()) <= 300]
-        for text in sources
-    ]
-    sentences = [s for s in sentences if s]
+    sentences = sentence_pool(data)
     flat = [s for group in sentences for s in group]
     rng = np.random.default_rng(seed)
     out = []
@@ -259,7 +339,7 @@ def synthetic_ideas(data: Path, n: int, seed: int = 0) -> list[Document]:
         out.append(
             Document(
                 id=f"s{i}",
-                text=" ".join(parts),
+                text=SEP.join(parts),
                 author_id=f"a{int(rng.integers(n // 3 + 1))}",
                 supports=int(rng.poisson(2)),
             )
@@ -267,59 +347,122 @@ def synthetic_ideas(data: Path, n: int, seed: int = 0) -> list[Document]:
     return out
 
 
-def scale_worker(data: Path, n: int) -> dict[str, Any]:
-    docs = synthetic_ideas(data, n)
+def sentence_pool(data: Path) -> list[list[str]]:
+    """The sentences of every real source text, grouped by text."""
+    docs, _ = load_petitions(data)
+    sources = [d.text for d in docs]
+    for conv in CONVERSATIONS:
+        sources += [
+            c.text for c in read_comments(data / "polis" / conv / "comments.csv")
+        ]
+    split = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+    sentences = [
+        [s.strip() for s in split.split(text) if 15 <= len(s.strip()) <= 300]
+        for text in sources
+    ]
+    return [s for s in sentences if s]
+
+
+def sentence_vectors(data: Path) -> dict[str, np.ndarray]:
+    """Embeddings of every distinct source sentence of :func:`synthetic_ideas`.
+
+    A synthetic idea's stored vector is the normalised mean of its sentences'
+    vectors (USE is a deep averaging network, so this is close to embedding the
+    idea itself); computed once here, it stands for the vectors the site stores
+    as ideas are written. Cached beside the bench's other temporary files.
+    """
+    cache = ROOT / "var" / "bench-insights-sentences.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as npz:
+            return dict(zip(npz["texts"].tolist(), npz["vectors"], strict=True))
+    sentences = sorted({s for group in sentence_pool(data) for s in group})
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    encoder = SentenceEncoder(threads=1)
+    vectors = encoder.encode(sentences)
+    np.savez(cache, texts=np.array(sentences, dtype=str), vectors=vectors)
+    return dict(zip(sentences, vectors, strict=True))
+
+
+def _parts(text: str) -> list[str]:
+    return text.split(SEP)
+
+
+def scale_worker(data: Path, n: int, mode: str) -> dict[str, Any]:
+    raw = synthetic_ideas(data, n)
+    stored = None
+    embed_secs = 0.0
+    if mode in ("stored", "scratch"):
+        table = sentence_vectors(data)
+        stored = normalize(
+            np.vstack(
+                [np.mean([table[p] for p in _parts(d.text)], axis=0) for d in raw]
+            )
+        ).astype(np.float32)
+    docs = [
+        Document(
+            id=d.id,
+            text=d.text.replace(SEP, " "),
+            author_id=d.author_id,
+            supports=d.supports,
+        )
+        for d in raw
+    ]
+    if mode == "scratch":
+        # Embedding every idea from scratch: measured on 500 ideas, extrapolated.
+        t = time.perf_counter()
+        SentenceEncoder(threads=1).encode([d.text for d in docs[:500]])
+        embed_secs = (time.perf_counter() - t) * n / 500
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
-    result = analyse_texts(docs, seed=0)
+    result = analyse_texts(docs, seed=0, embeddings=stored, encoder=None)
     analyse_secs = time.perf_counter() - t
     rss_after_analyse = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rng = np.random.default_rng(1)
-    probes = [docs[int(i)].text[:160] + " please" for i in rng.integers(0, n, 200)]
-    times = []
-    for text in probes:
-        t = time.perf_counter()
-        result.model.assign(text)
-        times.append((time.perf_counter() - t) * 1000)
-    model_bytes = len(result.model.to_bytes())
-    t = time.perf_counter()
-    index = SimilarityIndex.build(docs)
-    build_secs = time.perf_counter() - t
-    qtimes = []
-    for text in probes:
-        t = time.perf_counter()
-        index.query(text, k=5)
-        qtimes.append((time.perf_counter() - t) * 1000)
-    return {
-        "scenario": f"scale_{n}",
+    record: dict[str, Any] = {
+        "scenario": f"scale_{n}_{mode}",
         "n_docs": n,
+        "report_seconds": round(analyse_secs + embed_secs, 1),
         "analyse_seconds": round(analyse_secs, 1),
         "stage_seconds": result.timings,
+        "backend": result.backend,
         "k_auto": len(result.clusters),
         "duplicate_pairs": len(result.duplicates),
+        "peak_rss_mib_before_analyse": round(rss_before, 1),
         "peak_rss_mib_after_analyse": round(rss_after_analyse, 1),
-        "assign_ms_median": round(statistics.median(times), 2),
-        "assign_ms_p95": round(float(np.percentile(times, 95)), 2),
-        "model_npz_mib": round(model_bytes / 2**20, 2),
-        "index_build_seconds": round(build_secs, 1),
-        "query_ms_median": round(statistics.median(qtimes), 2),
-        "query_ms_p95": round(float(np.percentile(qtimes, 95)), 2),
-        "peak_rss_mib": round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-        ),
     }
+    if mode == "scratch":
+        record["embedding_seconds_extrapolated_from_500"] = round(embed_secs, 1)
+    if mode == "lsa":
+        rng = np.random.default_rng(1)
+        probes = [docs[int(i)].text[:160] + " please" for i in rng.integers(0, n, 200)]
+        times = []
+        for text in probes:
+            t = time.perf_counter()
+            result.model.assign(text)
+            times.append((time.perf_counter() - t) * 1000)
+        record["assign_ms_median"] = round(statistics.median(times), 2)
+    return record
 
 
-def scenario_scale(data: Path, sizes: list[int]) -> None:
-    for n in sizes:
+def scenario_scale(data: Path, sizes: list[int], modes: list[str]) -> None:
+    for n, mode in [(n, m) for n in sizes for m in modes]:
         t = time.perf_counter()
         proc = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-            [sys.executable, __file__, "--data", str(data), "--scale-worker", str(n)],
+            [
+                sys.executable,
+                __file__,
+                "--data",
+                str(data),
+                "--scale-worker",
+                str(n),
+                "--mode",
+                mode,
+            ],
             capture_output=True,
             text=True,
             check=False,
         )
         if proc.returncode != 0:
-            emit({"scenario": f"scale_{n}", "error": proc.stderr[-2000:]})
+            emit({"scenario": f"scale_{n}_{mode}", "error": proc.stderr[-2000:]})
             continue
         record = json.loads(proc.stdout.strip().splitlines()[-1])
         record["wall_seconds_subprocess"] = round(time.perf_counter() - t, 1)
@@ -341,10 +484,17 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="quality scenarios only")
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument(
+        "--modes",
+        default="stored,scratch",
+        help="scale runs: stored (vectors already stored), scratch (embedding "
+        "extrapolated from 500 ideas), lsa (character LSA only)",
+    )
     parser.add_argument("--scale-worker", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="stored", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_worker:
-        print(json.dumps(scale_worker(args.data, args.scale_worker)))
+        print(json.dumps(scale_worker(args.data, args.scale_worker, args.mode)))
         return
     emit(
         {
@@ -354,11 +504,16 @@ def main() -> None:
             "quick": args.quick,
         }
     )
-    scenario_petitions(args.data)
+    embeddings = scenario_embedders(args.data)
+    scenario_petitions(args.data, embeddings)
     scenario_polis_texts(args.data)
     scenario_opinions(args.data)
     if not args.quick:
-        scenario_scale(args.data, [int(s) for s in args.sizes.split(",") if s])
+        scenario_scale(
+            args.data,
+            [int(s) for s in args.sizes.split(",") if s],
+            [m for m in args.modes.split(",") if m],
+        )
 
 
 if __name__ == "__main__":

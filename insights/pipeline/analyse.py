@@ -163,7 +163,7 @@ def analyse_texts(
     # become a topic and a label of their own: topics and labels read without.
     boilerplate = boilerplate_sentences(texts)
     clean = [strip_boilerplate(t, boilerplate) for t in texts]
-    vec: Vectoriser = vectoriser or LsaVectoriser(seed=seed, word_weight=0.0)
+    vec: Vectoriser = vectoriser or LsaVectoriser(seed=seed)
     verify = None
     if isinstance(vec, LsaVectoriser):
         vectors, features = vec.fit_transform_with_features(clean)

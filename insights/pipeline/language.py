@@ -38,9 +38,9 @@ _HEBREW = re.compile(r"[\u0590-\u05ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+")
 # Latin- and Cyrillic-script languages told apart by their stopwords.
-LATIN = (
-    "en fr de es it pt nl pl cs sk sl hr ro hu sv da no fi et lv lt tr ca id"
-).split()
+LATIN = tuple(
+    "en fr de es it pt nl pl cs sk sl hr ro hu sv da no fi et lv lt tr ca id".split()
+)
 CYRILLIC = ("ru", "uk", "bg")
 # Words that name no topic in opinion writing, beyond the usual lists.
 _EXTRA = {
@@ -83,14 +83,25 @@ def detect_language(text: str) -> str:
         if _share(pattern, text, letters) > 0.3:
             return code
     candidates = CYRILLIC if _share(_CYRILLIC, text, letters) > 0.3 else LATIN
-    words = _WORD.findall(text)
-    best, best_hits = "und", 0
+    owners = _stopword_owners(candidates)
+    hits: dict[str, int] = {}
+    for word in _WORD.findall(text):
+        for lang in owners.get(word, ()):
+            hits[lang] = hits.get(lang, 0) + 1
+    if not hits:
+        return "und"
+    # Ties go to the language listed first (English before the others).
+    return max(candidates, key=lambda lang: hits.get(lang, 0))
+
+
+@lru_cache(maxsize=4)
+def _stopword_owners(candidates: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """word -> the candidate languages whose stopword list holds it."""
+    owners: dict[str, list[str]] = {}
     for lang in candidates:
-        stop = language_stopwords(lang)
-        hits = sum(1 for w in words if w in stop)
-        if hits > best_hits:
-            best, best_hits = lang, hits
-    return best
+        for word in language_stopwords(lang):
+            owners.setdefault(word, []).append(lang)
+    return {w: tuple(langs) for w, langs in owners.items()}
 
 
 _kiwi: Any = None
@@ -104,7 +115,7 @@ def _korean_analyser() -> Any:
             if _kiwi is None:
                 from kiwipiepy import Kiwi
 
-                _kiwi = Kiwi(num_workers=0)
+                _kiwi = Kiwi(num_workers=-1)  # no worker threads: one core per request
     return _kiwi
 
 
@@ -153,7 +164,7 @@ def _key(sentence: str) -> str:
 
 
 def boilerplate_sentences(
-    texts: list[str], min_share: float = 0.02, min_docs: int = 4, min_chars: int = 20
+    texts: list[str], min_share: float = 0.02, min_docs: int = 10, min_chars: int = 20
 ) -> frozenset[str]:
     """Normalised sentences found in at least ``min_share`` of the texts.
 
