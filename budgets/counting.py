@@ -388,7 +388,7 @@ def _mes_outcome(
             s = data.supporters[i]
             pay = np.minimum(b[s], rho * data.utilities[i])
             b[s] -= pay
-            rounded = Counter()
+            rounded: Counter[float] = Counter()
             for amount, weight in zip(pay.round(2), data.weights[s], strict=True):
                 rounded[float(amount)] += int(weight)
             d.payments = sorted(rounded.items(), key=lambda kv: -kv[0])
