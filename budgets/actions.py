@@ -592,7 +592,7 @@ def do_cast_ballot(
     segment = {"district": district} if district else {}
     try:
         with transaction.atomic():
-            receipt = box.cast(
+            receipt, the_box = box.cast(
                 user,
                 budget,
                 choice,
@@ -600,18 +600,13 @@ def do_cast_ballot(
                 replacing_receipt=replacing_receipt,
             )
             if budget.counts_public:
-                counts = box.box_for(budget).counts or {}  # type: ignore[union-attr]
-                ids = dict(
-                    Project.objects.filter(budget=budget).values_list(
-                        "external_id", "pk"
-                    )
-                )
+                # Counts by Pabulib id, straight from the box's running tally.
                 publish_on_commit(
                     f"budget.{budget.pk}",
                     "budget.counts",
                     {
                         "counts": {
-                            f"votes.{ids[k]}": n for k, n in counts.items() if k in ids
+                            f"votes.{k}": n for k, n in (the_box.counts or {}).items()
                         }
                     },
                 )

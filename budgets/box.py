@@ -82,9 +82,11 @@ def cast(
     *,
     segment: dict[str, Any] | None = None,
     replacing_receipt: str | None = None,
-) -> polls_ballots.Receipt:
+) -> tuple[polls_ballots.Receipt, BallotBox]:
+    """Cast; returns the receipt and the box as it is after the ballot (its running
+    counts included), so the caller needs no second read."""
     box = box_for(budget) or open_box(budget)
-    return polls_ballots.cast_ballot(
+    receipt = polls_ballots.cast_ballot(
         box,
         user,
         as_ballot(choice),
@@ -92,6 +94,7 @@ def cast(
         tally=tally,
         replacing_receipt=replacing_receipt,
     )
+    return receipt, box
 
 
 def has_voted(user: Any, budget: BudgetPage) -> bool:

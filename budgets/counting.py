@@ -310,6 +310,14 @@ def equal_shares(election: Election, *, completion: str = EQUAL_SHARES) -> Outco
         i for i in range(len(data.keys)) if data.total_sat[i] > 0 and data.costs[i] == 0
     ]
     per_voter = election.budget / data.n_voters
+    if (
+        completion != EQUAL_SHARES_COMPARISON
+        and (float(data.costs[active].sum()) if active else 0.0) <= election.budget
+    ):
+        # Everything supported fits: add1 would raise the share unit by unit until
+        # all is funded (no outcome can overspend). Start where that is certain:
+        # a share of the whole budget lets any supporter pay all their projects.
+        per_voter = max(per_voter, float(election.budget))
     previous: tuple[list[int], list[float], np.ndarray, float] | None = None
     while True:
         chosen, prices, money = _mes_once(data, per_voter, active)
@@ -380,7 +388,7 @@ def _mes_outcome(
             s = data.supporters[i]
             pay = np.minimum(b[s], rho * data.utilities[i])
             b[s] -= pay
-            rounded = Counter()
+            rounded: Counter[float] = Counter()
             for amount, weight in zip(pay.round(2), data.weights[s], strict=True):
                 rounded[float(amount)] += int(weight)
             d.payments = sorted(rounded.items(), key=lambda kv: -kv[0])

@@ -183,7 +183,11 @@ def write(
         profile = CumulativeProfile(instance=instance)
         for index, choice in enumerate(ballots, start=1):
             cb = CumulativeBallot(
-                {by_key[k]: v for k, v in dict(choice).items() if k in by_key}
+                {
+                    by_key[k]: v
+                    for k, v in (choice.items() if isinstance(choice, Mapping) else ())
+                    if k in by_key
+                }
             )
             cb.meta = {"voter_id": str(index)}
             profile.append(cb)

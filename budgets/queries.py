@@ -52,7 +52,9 @@ def pots_for_display(budget: BudgetPage) -> list[dict[str, Any]]:
 
 
 def vote_counts_event(budget: BudgetPage) -> dict[str, Any]:
-    counts = dict(Project.objects.filter(budget=budget).values_list("pk", "vote_count"))
+    counts = dict(
+        Project.objects.filter(budget=budget).values_list("external_id", "vote_count")
+    )
     return {"counts": {f"votes.{pk}": n for pk, n in counts.items()}}
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.limits import limit
 from ideas.models import Idea, Implementation
+from polls import ballots as polls_ballots
 
 from . import actions, box
 from .ballots import BallotError, money
@@ -374,5 +375,60 @@ def export_pabulib(request: HttpRequest, budget_id: int) -> HttpResponse:
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="agora-budget-{budget.pk}.pb"'
+    )
+    return response
+
+
+def receipt_lookup(request: HttpRequest, budget_id: int) -> HttpResponse:
+    """A voter checks that their ballot is in the box, and what it says, by receipt."""
+    budget = _budget(budget_id)
+    the_box = box.box_for(budget)
+    code = request.GET.get("receipt", "").strip()
+    found = None
+    if code and the_box is not None:
+        limit(request, "verification")
+        status = polls_ballots.find_receipt(the_box, code)
+        if status is not None:
+            titles = dict(
+                Project.objects.filter(budget=budget).values_list(
+                    "external_id", "title"
+                )
+            )
+            chosen = box.from_ballot(status.choices)
+            found = {
+                "seq": status.seq,
+                "counted": status.counted,
+                "replaced_by": status.replaced_by,
+                "projects": [titles.get(k, k) for k in sorted(chosen)],
+            }
+    return render(
+        request,
+        "budgets/receipt.html",
+        {
+            "budget": budget,
+            "code": code,
+            "found": found,
+            "head_hash": the_box.head_hash if the_box else "",
+            "log": getattr(the_box, "published_log", None) if the_box else None,
+        },
+        status=404 if code and found is None else 200,
+    )
+
+
+@require_GET
+def ballot_log(request: HttpRequest, budget_id: int, fmt: str) -> HttpResponse:
+    """The hash-chained ballot log polls published at close, as JSON or CSV."""
+    budget = _budget(budget_id)
+    the_box = box.box_for(budget)
+    log = getattr(the_box, "published_log", None) if the_box else None
+    if log is None or fmt not in ("json", "csv"):
+        raise Http404
+    limit(request, "api_read")
+    text = log.json_text if fmt == "json" else log.csv_text
+    response = HttpResponse(
+        text, content_type="application/json" if fmt == "json" else "text/csv"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="agora-budget-{budget.pk}-ballots.{fmt}"'
     )
     return response

@@ -224,3 +224,24 @@ def test_results_and_counts_are_computed_from_the_box(voting_budget, verify, pla
     rows = do_publish_results(planner, voting_budget)
     official = next(r for r in rows if r.official)
     assert official.funded == [Project.objects.get(title="Trees").external_id]
+
+
+def test_a_voter_finds_their_ballot_by_receipt_and_the_log_is_published(
+    client, voting_budget, verify, planner
+):
+    client.force_login(verify())
+    first = _vote(client, voting_budget, ["Trees", "Lamps"], follow=True)
+    receipt = first.content.decode().split("published log: ")[1].split("<")[0].strip()
+    url = reverse("budgets:receipt", args=[voting_budget.pk])
+    html = client.get(url, {"receipt": receipt}).content.decode()
+    assert "Ballot number 1 is in the box" in html and "It is counted" in html
+    assert "Trees" in html and "Lamps" in html and "Benches" not in html
+    assert client.get(url, {"receipt": "NOPE-NOPE"}).status_code == 404
+    log_url = reverse("budgets:log", args=[voting_budget.pk, "json"])
+    assert client.get(log_url).status_code == 404  # not before the results
+    do_publish_results(planner, voting_budget)
+    response = client.get(log_url)
+    assert response.status_code == 200
+    from polls.ballots import verify_log
+
+    assert verify_log(__import__("json").loads(response.content)).ok

@@ -171,7 +171,7 @@ def test_public_vote_counts_go_live_with_each_ballot(planner, verify):
     event = Event.objects.filter(
         topic=f"budget.{budget.pk}", type="budget.counts"
     ).last()
-    assert event.data["counts"][f"votes.{a.pk}"] == 1
+    assert event.data["counts"][f"votes.{a.external_id}"] == 1
 
 
 def test_the_budget_page_costs_a_fixed_number_of_queries(
