@@ -7,3 +7,9 @@ class HomeConfig(AppConfig):
 
     name = "home"
     verbose_name = _("Home")
+
+    def ready(self) -> None:
+        # Site-wide input hardening that has no app of its own (config/sqlite.py).
+        from config.sqlite import allow_out_of_range_integers
+
+        allow_out_of_range_integers()

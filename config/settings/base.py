@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.CleanInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,6 +129,14 @@ SQLITE_OPTIONS = {
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # Every SQLite database, however it is named, needs WAL and immediate
+        # transactions: without them concurrent writers fail with "database is
+        # locked" instead of queueing.
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Under Daphne each request's sync code runs in a thread of its own, so
         # persistent per-thread connections pile up until PostgreSQL refuses more
@@ -152,7 +161,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to per-process memory while Redis is unreachable, so a
+            # Redis outage slows nothing down to an error (config/cache.py).
+            "BACKEND": "config.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="agora"),
         }
@@ -191,6 +202,10 @@ LIVE_EVENT_RETENTION_DAYS = env.float("LIVE_EVENT_RETENTION_DAYS", default=7)
 LIVE_MAX_MESSAGE_BYTES = env.int("LIVE_MAX_MESSAGE_BYTES", default=4096)
 LIVE_MAX_TOPICS_PER_CONNECTION = env.int("LIVE_MAX_TOPICS_PER_CONNECTION", default=50)
 LIVE_MAX_MESSAGES_PER_SECOND = env.float("LIVE_MAX_MESSAGES_PER_SECOND", default=10)
+LIVE_MAX_CONNECTIONS_PER_SESSION = env.int(
+    "LIVE_MAX_CONNECTIONS_PER_SESSION", default=20
+)
+LIVE_MAX_CONNECTIONS_PER_IP = env.int("LIVE_MAX_CONNECTIONS_PER_IP", default=200)
 LIVE_REPLAY_MAX_EVENTS = env.int("LIVE_REPLAY_MAX_EVENTS", default=1000)
 # Embedded mode only (no REDIS_URL): how often each Daphne process reads the event
 # log for events other processes (the task worker, commands) published.
@@ -287,7 +302,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ---------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("AGORA_SITE_NAME", default="Agora")
 WAGTAILADMIN_BASE_URL = env.str("AGORA_BASE_URL", default="http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# No third-party avatars: the admin's CSP allows images only from this site,
+# so gravatar requests would only fill the console with errors (and tell
+# gravatar who uses the admin). Wagtail shows its default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "config.search"}}
 WAGTAILDOCS_EXTENSIONS = [
     "csv",
     "docx",
