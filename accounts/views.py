@@ -120,3 +120,22 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             )
             return redirect("/")
     return render(request, "accounts/privacy.html", {"delete_form": form}, status=400)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's 429 (sign-up, password reset, e-mail limits): the same page and
+    Retry-After as every other limit."""
+    from allauth.account import app_settings as account_settings
+    from allauth.core.internal.ratelimit import parse_rates
+
+    from .limits import RateLimited
+    from .middleware import rate_limited_response
+
+    action = request.resolver_match.url_name if request.resolver_match else ""
+    scope = {
+        "account_signup": "signup",
+        "account_reset_password": "reset_password",
+    }.get(action or "", "write")
+    rates = parse_rates((account_settings.RATE_LIMITS or {}).get(scope))
+    seconds = int(min((rate.duration for rate in rates), default=60))
+    return rate_limited_response(request, RateLimited(scope, seconds))

@@ -10,6 +10,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 from home import views as home_views
 from ideas.urls import api_urlpatterns as ideas_api_urls
 
+# allauth answers its own limits (sign-up, password reset, e-mail) through this.
+handler429 = "accounts.views.too_many_requests"
+
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),

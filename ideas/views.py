@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.limits import limit
 from accounts.models import User
 from forums.hosts import discussion_context
 from moderation.models import Visibility, visible_to_q
@@ -344,6 +345,7 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
             similar_ideas = _similar_ideas(campaign, text)
             preview = True
         else:
+            limit(request, "idea")
             try:
                 idea = actions.do_propose_idea(
                     request.user,
@@ -499,6 +501,7 @@ def _act(
 
 @require_POST
 def support_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "support")
     idea = _get_idea(request, pk)
     if request.POST.get("undo"):
         return _act(request, idea, actions.do_unsupport_idea, idea)
@@ -509,6 +512,7 @@ def support_idea(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def vote_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "vote")
     idea = _get_idea(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
@@ -527,6 +531,7 @@ def withdraw_idea(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def follow_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "follow")
     idea = _get_idea(request, pk)
     if request.POST.get("undo"):
         return _act(request, idea, actions.do_unfollow_idea, idea)
@@ -541,6 +546,7 @@ def follow_idea(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def follow_campaign(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    limit(request, "follow")
     campaign = _get_campaign(campaign_pk)
     if not request.user.is_authenticated:
         return redirect_to_login(campaign.url)

@@ -252,6 +252,8 @@ RATELIMIT_USE_CACHE = "default"
 # Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
+# Over "login_failed" the login answers 429 like every other limit (accounts/adapter.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "signup": "20/m/ip",
