@@ -15,6 +15,7 @@ handler429 = "accounts.views.too_many_requests"
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
+    path("healthz/ready", home_views.ready, name="ready"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,7 +1,12 @@
-"""Site-wide pages that belong to no single capability: search and the health check."""
+"""Site-wide pages that belong to no single capability: search and the health checks."""
 
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
@@ -28,3 +33,64 @@ def search(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers (and the bench's bare-view baseline): no database, no session."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as error:  # any failure means "not ready", never a 500
+        logger.warning("readiness: database unreachable: %s", error)
+        return f"down: {type(error).__name__}"
+
+
+def _check_redis() -> dict[str, str]:
+    """Cache and channel layer; both degrade (memory, the event log) when Redis
+    is away, so their failure makes the process degraded, not unready."""
+    if not settings.REDIS_URL:
+        return {"cache": "ok (local memory)", "live": "ok (in-memory layer)"}
+    import redis
+
+    ping = getattr(cache, "ping", None)
+    cache_ok = ping() if ping is not None else True
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+        layer_ok = bool(client.ping())
+    except (redis.exceptions.RedisError, OSError):
+        layer_ok = False
+    return {
+        "cache": "ok"
+        if cache_ok
+        else "degraded: Redis unreachable, serving from this process's memory",
+        "live": "ok"
+        if layer_ok
+        else "degraded: Redis unreachable, live events wait in the event log "
+        "and reach clients by replay when it returns",
+    }
+
+
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    """For orchestrators: can this process serve, and what is degraded?
+
+    200 with status "ok" or "degraded" (still serving: Redis away), 503 when the
+    database cannot be reached. /healthz stays the cheap liveness check."""
+    checks = {"database": _check_database(), **_check_redis()}
+    if checks["database"] != "ok":
+        status = "down"
+    elif any(value.startswith("degraded") for value in checks.values()):
+        status = "degraded"
+    else:
+        status = "ok"
+    response = JsonResponse(
+        {"status": status, "checks": checks}, status=503 if status == "down" else 200
+    )
+    if status == "down":
+        response["Retry-After"] = "5"
+    return response
