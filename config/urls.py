@@ -12,6 +12,8 @@ from ideas.urls import api_urlpatterns as ideas_api_urls
 
 # allauth answers its own limits (sign-up, password reset, e-mail) through this.
 handler429 = "accounts.views.too_many_requests"
+# A burst that exhausts the database pool answers 503 with Retry-After (home/views.py).
+handler500 = "home.views.server_error"
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),

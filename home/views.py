@@ -1,6 +1,7 @@
 """Site-wide pages that belong to no single capability: search and the health checks."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
@@ -93,4 +94,50 @@ def ready(request: HttpRequest) -> JsonResponse:
     )
     if status == "down":
         response["Retry-After"] = "5"
+    return response
+
+
+# How long a client is asked to wait when every database connection is busy.
+BUSY_RETRY_AFTER_SECONDS = 5
+
+
+def _database_busy(error: BaseException | None) -> bool:
+    """Was this the connection pool running out (PoolTimeout after waiting its
+    bound, or TooManyRequests when too many requests already wait)?"""
+    try:
+        from psycopg_pool import PoolTimeout, TooManyRequests
+    except ImportError:  # no PostgreSQL pool installed: never busy
+        return False
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (PoolTimeout, TooManyRequests)):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A burst that exhausts the database pool is not an error of
+    ours or the client's: those requests waited their bound in the pool's queue
+    and are answered 503 with Retry-After. Everything else is the usual 500."""
+    from django.views.defaults import server_error as plain_server_error
+
+    if not _database_busy(sys.exc_info()[1]):
+        return plain_server_error(request)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"error": "busy", "retry_after": BUSY_RETRY_AFTER_SECONDS}, status=503
+        )
+    else:
+        # No database here: render the template without context processors.
+        from django.template import loader
+
+        response = HttpResponse(
+            loader.get_template("503.html").render(
+                {"retry_after": BUSY_RETRY_AFTER_SECONDS}
+            ),
+            status=503,
+        )
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
     return response

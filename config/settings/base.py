@@ -146,6 +146,10 @@ if env.str("DATABASE_URL", default=""):
             "min_size": env.int("DATABASE_POOL_MIN", 2),
             "max_size": env.int("DATABASE_POOL_MAX", 20),
             "timeout": env.int("DATABASE_POOL_TIMEOUT", 10),
+            # The queue of requests waiting for a connection is bounded too: past
+            # it, and past the timeout, a request is answered 503 with
+            # Retry-After (home.views.server_error), never a 500.
+            "max_waiting": env.int("DATABASE_POOL_MAX_WAITING", 200),
         }
 else:
     DATABASES = {

@@ -273,7 +273,11 @@ def _probe_path(
     probe.sent += 1
     if response.status_code >= 500:
         probe.send("get", path)  # records it
-    if response.status_code == 200:
+    if (
+        response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+    ):
         names = names | _form_field_names(response.content)
     for key in values:
         value = HOSTILE_VALUES[key]

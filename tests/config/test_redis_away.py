@@ -99,9 +99,8 @@ def test_rate_limits_still_count_in_memory_while_redis_is_away(redis_away, clien
 def test_live_events_published_while_away_are_resent_when_the_layer_returns(
     redis_away, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            missed = live.publish_on_commit("open.7", "thing.happened", {"n": 1})
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        missed = live.publish_on_commit("open.7", "thing.happened", {"n": 1})
     assert unsent.oldest == missed.id
 
     # The layer is back (here: the in-memory one) and a tab listens on the topic.
@@ -111,9 +110,8 @@ def test_live_events_published_while_away_are_resent_when_the_layer_returns(
         layer = get_channel_layer()
         channel = async_to_sync(layer.new_channel)()
         async_to_sync(layer.group_add)(group_name("open.7"), channel)
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():
-                after = live.publish_on_commit("open.7", "thing.happened", {"n": 2})
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            after = live.publish_on_commit("open.7", "thing.happened", {"n": 2})
         received = [
             async_to_sync(layer.receive)(channel)["event"]["id"] for _ in range(2)
         ]
