@@ -13,3 +13,7 @@ class HomeConfig(AppConfig):
         from config.sqlite import allow_out_of_range_integers
 
         allow_out_of_range_integers()
+        # Daphne answers oversized request lines and headers 414/431 with a body.
+        from config.daphne_http import install
+
+        install()

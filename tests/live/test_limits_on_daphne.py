@@ -161,3 +161,30 @@ async def test_one_session_is_capped_across_addresses_and_logged_at_info(
 def test_only_sendable_close_codes_reach_the_wire():
     assert valid_close_code(1008) and valid_close_code(1009) and valid_close_code(4000)
     assert not valid_close_code(1005) and not valid_close_code(1006)
+
+
+def _raw(address: str, request: bytes) -> bytes:
+    import socket
+
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_oversized_request_line_and_headers_get_414_and_431_with_a_body(daphne):
+    url, _log = daphne
+    address = url.removeprefix("ws://").split("/")[0]
+    long_query = b"GET /search/?q=" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    answer = _raw(address, long_query)
+    assert answer.startswith(b"HTTP/1.1 414 URI Too Long\r\n")
+    assert answer.endswith(b"The address (with its query) is too long.\n")
+    big_headers = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(
+        b"X-Filler-%d: %s\r\n" % (n, b"b" * 8000) for n in range(3)
+    )
+    answer = _raw(address, big_headers + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert b"too large" in answer
