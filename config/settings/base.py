@@ -253,6 +253,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https"
 # Every write and the API have a named limit (accounts/limits.py, docs/security.md).
 AGORA_RATE_LIMITS: dict[str, str] = {}
 RATELIMIT_USE_CACHE = "default"
+# Off only for load benchmarks from one address (bench/run.py); never in production.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
