@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -118,7 +118,8 @@ def mark_notifications_read(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = reverse("accounts:notifications")
-    return redirect(next_url)
+    # A URL, never a view name: redirect() would try to reverse any other text.
+    return HttpResponseRedirect(next_url)
 
 
 @login_required
@@ -163,3 +164,22 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             )
             return redirect("/")
     return render(request, "accounts/privacy.html", {"delete_form": form}, status=400)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's 429 (sign-up, password reset, e-mail limits): the same page and
+    Retry-After as every other limit."""
+    from allauth.account import app_settings as account_settings
+    from allauth.core.internal.ratelimit import parse_rates
+
+    from .limits import RateLimited
+    from .middleware import rate_limited_response
+
+    action = request.resolver_match.url_name if request.resolver_match else ""
+    scope = {
+        "account_signup": "signup",
+        "account_reset_password": "reset_password",
+    }.get(action or "", "write")
+    rates = parse_rates((account_settings.RATE_LIMITS or {}).get(scope))
+    seconds = int(min((rate.duration for rate in rates), default=60))
+    return rate_limited_response(request, RateLimited(scope, seconds))

@@ -67,6 +67,8 @@ def server_env(db: str, var_dir: Path) -> dict[str, str]:
         SECURE_SSL_REDIRECT="False",
         AGORA_VAR_DIR=str(var_dir),
         LOG_LEVEL="WARNING",
+        # Load from one address is not abuse: the rate limits would answer 429s.
+        RATELIMIT_ENABLE="False",
     )
     if db == "postgres":
         env["DATABASE_URL"] = POSTGRES_URL

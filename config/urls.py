@@ -14,10 +14,16 @@ from polls.api import api_urlpatterns as polls_api_urls
 from polls.views import event_entry
 from search import views as search_views
 
+# allauth answers its own limits (sign-up, password reset, e-mail) through this.
+handler429 = "accounts.views.too_many_requests"
+# A burst that exhausts the database pool answers 503 with Retry-After (home/views.py).
+handler500 = "home.views.server_error"
+
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
     path("brand.css", brand_views.brand_css, name="brand_css"),
     path("favicon.ico", brand_views.favicon, name="favicon"),
+    path("healthz/ready", home_views.ready, name="ready"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

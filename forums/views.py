@@ -11,6 +11,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.limits import limit
+
 from . import actions
 from .actions import DiscussionRefused
 from .forms import EditPostForm, ReplyForm, StartThreadForm
@@ -179,6 +181,7 @@ def new_thread(request: HttpRequest, forum_pk: int) -> HttpResponse:
     form = StartThreadForm(request.POST or None)
     status = 200
     if request.method == "POST":
+        limit(request, "post")
         if form.is_valid():
             try:
                 thread = actions.do_start_thread(
@@ -211,6 +214,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(
             f"{_login_url()}?{urlencode({'next': thread.get_absolute_url()})}"
         )
+    limit(request, "post")
     form = ReplyForm(request.POST)
     if form.is_valid():
         reply_to = None
@@ -289,6 +293,7 @@ def delete_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def like_post(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "like")
     post = get_object_or_404(Post.objects.select_related("thread__forum"), pk=pk)
     liked = request.POST.get("liked", "1") == "1"
     _act(request, actions.do_set_post_like, post, liked)
@@ -298,6 +303,7 @@ def like_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def follow_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "follow")
     thread = _readable_thread(request, pk)
     if request.POST.get("follow", "1") == "1":
         _act(

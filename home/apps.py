@@ -14,3 +14,11 @@ class HomeConfig(AppConfig):
         from .brand import cached_brand
 
         register_brand_provider(cached_brand)
+        # Site-wide input hardening that has no app of its own (config/sqlite.py).
+        from config.sqlite import allow_out_of_range_integers
+
+        allow_out_of_range_integers()
+        # Daphne answers oversized request lines and headers 414/431 with a body.
+        from config.daphne_http import install
+
+        install()

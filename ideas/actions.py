@@ -571,6 +571,15 @@ def check_support_idea(user: Any, idea: Idea) -> None:
     _require_phase(idea.campaign, Action.SUPPORT)
     if idea.campaign.uses_votes:
         raise IdeaError(_("In this campaign you vote agree, disagree or pass instead."))
+    # A support says "another resident wants this too": the count that decides
+    # review thresholds counts other people only (docs/security.md).
+    if idea.author_id is not None and idea.author_id == user.pk:
+        raise IdeaError(
+            _(
+                "You proposed this idea, so you cannot support it; share it with "
+                "others who might."
+            )
+        )
 
 
 def do_support_idea(user: User, idea: Idea) -> bool:

@@ -696,6 +696,7 @@ def add_point(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def support_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "support")
     idea = _get_idea(request, pk)
     if request.POST.get("undo"):
         return _act(request, idea, actions.do_unsupport_idea, idea)
@@ -706,6 +707,7 @@ def support_idea(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def vote_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "vote")
     idea = _get_idea(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
@@ -724,6 +726,7 @@ def withdraw_idea(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def follow_idea(request: HttpRequest, pk: int) -> HttpResponse:
+    limit(request, "follow")
     idea = _get_idea(request, pk)
     if request.POST.get("undo"):
         return _act(request, idea, actions.do_unfollow_idea, idea)
@@ -738,6 +741,7 @@ def follow_idea(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def follow_campaign(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    limit(request, "follow")
     campaign = _get_campaign(campaign_pk)
     if not request.user.is_authenticated:
         return redirect_to_login(campaign.url)

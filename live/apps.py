@@ -7,3 +7,9 @@ class LiveConfig(AppConfig):
 
     name = "live"
     verbose_name = _("Live updates")
+
+    def ready(self) -> None:
+        # Daphne must send the close codes the consumer chooses (1008, 1009).
+        from .daphne_close import install
+
+        install()

@@ -12,6 +12,11 @@ DEFAULTS: dict[str, float | int] = {
     "LIVE_MAX_TOPICS_PER_CONNECTION": 50,
     # Token bucket: this many messages a second, with a burst of as many.
     "LIVE_MAX_MESSAGES_PER_SECOND": 10,
+    # Open WebSockets at once, per browser session and per client IP address (per
+    # server process). A tab needs one; a household or office behind one address
+    # needs many.
+    "LIVE_MAX_CONNECTIONS_PER_SESSION": 20,
+    "LIVE_MAX_CONNECTIONS_PER_IP": 200,
     # A reconnect that missed more than this is told to reload the page instead.
     "LIVE_REPLAY_MAX_EVENTS": 1000,
     # Embedded mode (in-memory channel layer): how often each Daphne process reads

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -49,6 +49,43 @@ class TokenBucket:
         return True
 
 
+class OpenConnections:
+    """How many WebSockets each session and each client address has open in this
+    process. Consumers of one process share one event loop, so no lock is needed."""
+
+    def __init__(self) -> None:
+        self.by_key: Counter[str] = Counter()
+
+    def keys(self, scope: dict[str, Any]) -> list[tuple[str, str]]:
+        keys = []
+        session = scope.get("session")
+        session_key = getattr(session, "session_key", None) if session else None
+        if session_key:
+            keys.append(("LIVE_MAX_CONNECTIONS_PER_SESSION", f"session:{session_key}"))
+        client = scope.get("client")
+        if client:
+            keys.append(("LIVE_MAX_CONNECTIONS_PER_IP", f"ip:{client[0]}"))
+        return keys
+
+    def open(self, keys: list[tuple[str, str]]) -> str | None:
+        """Count a connection in; the name of the cap it would break, if any."""
+        for setting, key in keys:
+            if self.by_key[key] >= int(conf.get(setting)):
+                return setting
+        for _setting, key in keys:
+            self.by_key[key] += 1
+        return None
+
+    def close(self, keys: list[tuple[str, str]]) -> None:
+        for _setting, key in keys:
+            self.by_key[key] -= 1
+            if self.by_key[key] <= 0:
+                del self.by_key[key]
+
+
+open_connections = OpenConnections()
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """One browser tab's live connection: its topics and what it has been sent."""
 
@@ -57,13 +94,32 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.sent: deque[int] = deque(maxlen=SENT_IDS_KEPT)
         self.sent_set: set[int] = set()
         self.bucket = TokenBucket(float(conf.get("LIVE_MAX_MESSAGES_PER_SECOND")))
+        self.counted: list[tuple[str, str]] = []
+        keys = open_connections.keys(self.scope)
+        over = open_connections.open(keys)
         await self.accept()
+        if over is not None:
+            # Accept first, so the browser gets a reason rather than a bare 403.
+            await self.refuse_and_close(
+                "too_many_connections",
+                _(
+                    "Live updates are open in too many tabs. Close some, then "
+                    "reload this page."
+                ),
+                CLOSE_POLICY,
+                detail=over,
+            )
+            return
+        self.counted = keys
         relay.connection_opened(self.channel_layer)
 
     async def disconnect(self, code: int) -> None:
         for topic in getattr(self, "topics", ()):
             await self.channel_layer.group_discard(group_name(topic), self.channel_name)
-        relay.connection_closed(self.channel_layer)
+        if getattr(self, "counted", None):
+            open_connections.close(self.counted)
+            self.counted = []
+            relay.connection_closed(self.channel_layer)
 
     # -- client -> server ----------------------------------------------------------
 
@@ -204,9 +260,23 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             {"type": "error", "code": code, "message": message, **extra}
         )
 
-    async def refuse_and_close(self, code: str, message: str, close_code: int) -> None:
+    async def refuse_and_close(
+        self, code: str, message: str, close_code: int, *, detail: str = ""
+    ) -> None:
+        """A client broke a limit: say why, then close with a policy (1008) or
+        too-big (1009) code. It is the client's doing, so one INFO line is logged."""
+        client = self.scope.get("client") or ("?",)
+        logger.info(
+            "live connection from %s closed (%s): %s %s",
+            client[0],
+            close_code,
+            code,
+            detail,
+        )
         await self.error(code, message)
-        await self.close(code=close_code)
+        # The close reason is for people reading logs and dev tools; the error
+        # message just sent is what the page shows.
+        await self.close(code=close_code, reason=code)
 
     # -- database ------------------------------------------------------------------
 

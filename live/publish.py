@@ -47,13 +47,61 @@ def publish_on_commit(
     return event
 
 
+class UnsentEvents:
+    """Events of this process that did not reach the channel layer (Redis away).
+
+    They are safe in the event log, and a client that reconnects is replayed
+    them; clients that stayed connected get them when the layer is back: each
+    send first resends, from the log, everything from the oldest unsent id on
+    (clients drop ids they already have). A warning is logged once per outage."""
+
+    BATCH = 500
+
+    def __init__(self) -> None:
+        self.oldest: int | None = None
+
+    def failed(self, event: Event, error: BaseException) -> None:
+        if self.oldest is None:
+            logger.warning(
+                "live events cannot reach the channel layer (%s); they wait in "
+                "the event log from id %s",
+                error,
+                event.id,
+            )
+            self.oldest = event.id
+        else:
+            self.oldest = min(self.oldest, event.id)
+
+    def resend(self, layer: object) -> int:
+        """Resend the backlog; the last id sent (0 if none)."""
+        if self.oldest is None:
+            return 0
+        backlog = list(
+            Event.objects.filter(id__gte=self.oldest).order_by("id")[: self.BATCH]
+        )
+        for old in backlog:
+            relay.group_send(layer, old.as_message())  # raises while still away
+        logger.warning(
+            "live events reach the channel layer again; %d resent from the log",
+            len(backlog),
+        )
+        self.oldest = backlog[-1].id + 1 if len(backlog) == self.BATCH else None
+        return backlog[-1].id if backlog else 0
+
+
+unsent = UnsentEvents()
+
+
 def send_event(event: Event) -> None:
     """Hand a stored event to the channel layer; a failure is logged, never raised,
-    because the write it reports has already committed (clients catch up by replay)."""
+    because the write it reports has already committed (clients catch up by replay,
+    and the next send after the layer returns resends the gap)."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
+        if unsent.oldest is not None and unsent.resend(layer) >= event.id:
+            return  # this event was in the backlog just resent
         relay.group_send(layer, event.as_message())
-    except Exception:
-        logger.exception("could not send live event %s on %s", event.id, event.topic)
+    except Exception as error:
+        unsent.failed(event, error)

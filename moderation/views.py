@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from accounts.limits import limit
+
 from . import actions
 from .content import get_content
 from .forms import AppealForm, FlagForm
@@ -38,6 +40,8 @@ def flag_content(request: HttpRequest, ct_id: int, pk: int) -> HttpResponse:
     assert kind is not None  # noqa: S101 - get_content checked it
     back = _next_url(request, kind.url(obj))
     form = FlagForm(request.POST or None)
+    if request.method == "POST":
+        limit(request, "flag")
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_flag_content(

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.CleanInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +133,14 @@ SQLITE_OPTIONS = {
 
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # Every SQLite database, however it is named, needs WAL and immediate
+        # transactions: without them concurrent writers fail with "database is
+        # locked" instead of queueing.
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Under Daphne each request's sync code runs in a thread of its own, so
         # persistent per-thread connections pile up until PostgreSQL refuses more
@@ -141,6 +150,10 @@ if env.str("DATABASE_URL", default=""):
             "min_size": env.int("DATABASE_POOL_MIN", 2),
             "max_size": env.int("DATABASE_POOL_MAX", 20),
             "timeout": env.int("DATABASE_POOL_TIMEOUT", 10),
+            # The queue of requests waiting for a connection is bounded too: past
+            # it, and past the timeout, a request is answered 503 with
+            # Retry-After (home.views.server_error), never a 500.
+            "max_waiting": env.int("DATABASE_POOL_MAX_WAITING", 200),
         }
 else:
     DATABASES = {
@@ -156,7 +169,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to per-process memory while Redis is unreachable, so a
+            # Redis outage slows nothing down to an error (config/cache.py).
+            "BACKEND": "config.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="agora"),
         }
@@ -206,6 +221,10 @@ INSIGHTS_EMBEDDINGS = env.str(
 LIVE_MAX_MESSAGE_BYTES = env.int("LIVE_MAX_MESSAGE_BYTES", default=4096)
 LIVE_MAX_TOPICS_PER_CONNECTION = env.int("LIVE_MAX_TOPICS_PER_CONNECTION", default=50)
 LIVE_MAX_MESSAGES_PER_SECOND = env.float("LIVE_MAX_MESSAGES_PER_SECOND", default=10)
+LIVE_MAX_CONNECTIONS_PER_SESSION = env.int(
+    "LIVE_MAX_CONNECTIONS_PER_SESSION", default=20
+)
+LIVE_MAX_CONNECTIONS_PER_IP = env.int("LIVE_MAX_CONNECTIONS_PER_IP", default=200)
 LIVE_REPLAY_MAX_EVENTS = env.int("LIVE_REPLAY_MAX_EVENTS", default=1000)
 # Embedded mode only (no REDIS_URL): how often each Daphne process reads the event
 # log for events other processes (the task worker, commands) published.
@@ -254,9 +273,13 @@ AGORA_RATE_LIMITS: dict[str, str] = {}
 # docs/polls.md); derived from SECRET_KEY when empty.
 AGORA_VERIFICATION_KEY = env.str("AGORA_VERIFICATION_KEY", default="")
 RATELIMIT_USE_CACHE = "default"
+# Off only for load benchmarks from one address (bench/run.py); never in production.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
+# Over "login_failed" the login answers 429 like every other limit (accounts/adapter.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "signup": "20/m/ip",
@@ -322,7 +345,11 @@ AGORA_SEARCH_LANGUAGE = env.str(
         "fr": "french",
     }.get(LANGUAGE_CODE, "simple"),
 )
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# No third-party avatars: the admin's CSP allows images only from this site,
+# so gravatar requests would only fill the console with errors (and tell
+# gravatar who uses the admin). Wagtail shows its default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "config.search"}}
 WAGTAILDOCS_EXTENSIONS = [
     "csv",
     "docx",

@@ -45,3 +45,14 @@ def test_staff_see_threads_and_posts_in_the_admin_with_filters(client, forum):
         client.get(f"/admin/forum_posts/inspect/{thread.posts.get().pk}/").status_code
         == 200
     )
+
+
+def test_the_admin_offers_no_add_form_for_threads_or_posts(client):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    assert client.get("/admin/forum_threads/").status_code == 200
+    # A thread needs its forum (or host) and first post: only forums.actions makes one.
+    for url in ("/admin/forum_threads/new/", "/admin/forum_posts/new/"):
+        assert client.post(url, {"title": "x"}).status_code in {302, 403}

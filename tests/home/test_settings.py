@@ -104,3 +104,39 @@ def test_embedded_sqlite_uses_wal_and_immediate_transactions(tmp_path):
     )
     lines = result.stdout.strip().splitlines()
     assert lines[-2:] == ["wal", "IMMEDIATE"], result.stdout + result.stderr
+
+
+def test_any_sqlite_database_url_gets_wal_and_immediate_transactions(tmp_path):
+    """DATABASE_URL=sqlite:///path used to skip the embedded default's options, and
+    concurrent writers then failed with "database is locked"."""
+    code = (
+        "import json; from django.conf import settings; "
+        "from django.db import connection; "
+        "o = settings.DATABASES['default']['OPTIONS']; "
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); "
+        "print(json.dumps([o['transaction_mode'], o['timeout'], c.fetchone()[0]]))"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'city.sqlite3'}",
+        "AGORA_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == '["IMMEDIATE", 20, "wal"]'
+
+
+def test_the_admin_asks_no_third_party_for_avatars(settings):
+    from wagtail.users.utils import get_gravatar_url
+
+    assert settings.WAGTAIL_GRAVATAR_PROVIDER_URL is None
+    # None: the admin shows its own default avatar and requests nothing.
+    assert get_gravatar_url("someone@example.org") is None

@@ -135,3 +135,15 @@ def test_concurrent_supports_are_never_lost_or_doubled():
     assert idea.support_count == 12 == Support.objects.filter(idea=idea).count()
     assert idea.state == IdeaState.UNDER_REVIEW
     assert OfficialResponse.objects.filter(idea=idea).count() == 1
+
+
+def test_an_author_cannot_support_their_own_idea(campaign):
+    from ideas import actions as idea_actions
+
+    author = UserFactory()
+    idea = IdeaFactory(campaign=campaign, author=author)
+    with pytest.raises(idea_actions.IdeaError, match="You proposed this idea"):
+        idea_actions.do_support_idea(author, idea)
+    idea.refresh_from_db()
+    assert idea.support_count == 0
+    assert idea_actions.do_support_idea(UserFactory(), idea) is True

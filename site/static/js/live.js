@@ -192,6 +192,21 @@ function showStale() {
   document.getElementById("main")?.prepend(bar);
 }
 
+function showStopped(reason) {
+  if (document.getElementById("live-stopped")) return;
+  const bar = document.createElement("p");
+  bar.id = "live-stopped";
+  bar.className = "live-stale";
+  bar.setAttribute("role", "status");
+  bar.append(words("stopped", "Live updates have stopped on this page."), " ");
+  if (reason) bar.append(reason, " ");
+  const link = document.createElement("a");
+  link.href = window.location.href;
+  link.textContent = words("reload", "Reload");
+  bar.append(link);
+  document.getElementById("main")?.prepend(bar);
+}
+
 // -- the connection ------------------------------------------------------------
 
 const topics = declaredTopics();
@@ -200,6 +215,7 @@ let lastEventId = Number.isNaN(since) ? null : since;
 let socket = null;
 let attempts = 0;
 let timer = null;
+let lastRefusal = "";
 
 function setState(state) {
   body.dataset.liveState = state;
@@ -229,6 +245,7 @@ function connect() {
       setState("live");
     } else if (event.type === "error") {
       if (event.code === "replay_unavailable") showStale();
+      else lastRefusal = event.message || "";
     } else if (typeof event.id === "number") {
       lastEventId = lastEventId === null ? event.id : Math.max(lastEventId, event.id);
       apply(event);
@@ -237,7 +254,14 @@ function connect() {
   socket.addEventListener("close", (close) => {
     socket = null;
     setState("offline");
-    if (!STOP_CODES.has(close.code)) scheduleReconnect();
+    if (STOP_CODES.has(close.code)) {
+      // The server refused this page a limit's worth (too big, too fast, too
+      // many tabs): retrying would be refused again, so stop and say why.
+      setState("stopped");
+      showStopped(lastRefusal || close.reason);
+    } else {
+      scheduleReconnect();
+    }
   });
 }
 

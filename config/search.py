@@ -1,0 +1,44 @@
+"""Wagtail's database search backend, fed only words.
+
+Every `.search(text)` in Agora (site search, forum search, a campaign's `?q=`, and
+whatever other apps add) hands the visitor's text to the backend, and the SQLite
+FTS5 backend passes its terms into a MATCH expression: a stray `"`, `*`, `^`,
+`(` or `NEAR(` there is an FTS5 syntax error, a 500. Here a plain-text query keeps
+only its words (letters and digits in any script), so any input is a valid
+query; search means "find these words" and loses nothing a resident meant.
+Configured as WAGTAILSEARCH_BACKENDS' BACKEND ("config.search").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from modelsearch.backends import database
+
+# Anything that is neither a word character nor whitespace separates words.
+NOT_A_WORD = re.compile(r"[^\w\s]+|_+")
+MAX_QUERY_CHARS = 200
+FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
+def clean_query(query: str) -> str:
+    words = NOT_A_WORD.sub(" ", query[: MAX_QUERY_CHARS * 2]).split()
+    # FTS5 reads upper-case AND/OR/NOT/NEAR as operators; a visitor who typed
+    # them meant them as glue, not as words to find.
+    return " ".join(w for w in words if w not in FTS_OPERATORS)[:MAX_QUERY_CHARS]
+
+
+def SearchBackend(params: dict[str, Any]) -> Any:  # noqa: N802 (Wagtail's name)
+    backend = database.SearchBackend(params)
+
+    class WordsOnly(type(backend)):  # type: ignore[misc]
+        def _search(
+            self, compiler: Any, query: Any, model_or_queryset: Any, **kwargs: Any
+        ) -> Any:
+            if isinstance(query, str):
+                query = clean_query(query)
+            return super()._search(compiler, query, model_or_queryset, **kwargs)
+
+    backend.__class__ = WordsOnly
+    return backend
