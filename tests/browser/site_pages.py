@@ -93,7 +93,18 @@ def build_city() -> City:
         "Looking for quiet paths near the river: https://example.org/a/very/long/"
         "address/that/never/breaks/by/itself/on/a/small/screen/at/all",
     )
-    forum_actions.do_reply(neighbour, thread, "The river path past the old mill.")
+    reply = forum_actions.do_reply(
+        neighbour, thread, "The river path past the old mill."
+    )
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from moderation.actions import do_flag_content
+    from moderation.models import QueueItem
+
+    do_flag_content(resident, reply, "off_topic", "Not about dogs.")
+    queue_item = QueueItem.objects.filter(decided_at__isnull=True).first()
+    post_ct = ContentType.objects.get_for_model(reply)
 
     from insights.actions import do_start_analysis
 
@@ -133,6 +144,13 @@ def build_city() -> City:
         SitePage("insights-campaign", f"/insights/campaign/{streets.pk}/", "planner"),
         SitePage("insight-report", report.get_absolute_url(), "planner"),
         SitePage("idea-as-planner", idea.get_absolute_url(), "planner"),
+        SitePage("flag", f"/moderation/flag/{post_ct.pk}/{reply.pk}/", "planner"),
+        # Agora's own staff pages inside the Wagtail admin's frame.
+        SitePage("moderation-queue", "/admin/moderation/queue/", "moderator"),
+        SitePage(
+            "moderation-item", f"/admin/moderation/queue/{queue_item.pk}/", "moderator"
+        ),
+        SitePage("moderation-dashboard", "/admin/moderation/dashboard/", "moderator"),
     ]
     return City(
         pages=pages,

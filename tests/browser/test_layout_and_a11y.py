@@ -38,8 +38,16 @@ def test_no_page_scrolls_sideways_at_320_px_or_breaks_the_csp(
             found = page.evaluate(OVERFLOW_JS)
             if found["scrollWidth"] > found["width"]:
                 problems[site_page.name] = found
-            # The phone layout really applies: the menu is folded behind its button.
-            assert page.locator(".site-menu > summary").is_visible(), site_page.name
+            if site_page.name == "insight-report":
+                # The bars take their series colours on phones too (they were black).
+                fills = page.eval_on_selector_all(
+                    ".bar-chart__bar rect",
+                    "rs => rs.map(r => getComputedStyle(r).fill)",
+                )
+                assert fills and "rgb(0, 0, 0)" not in fills, fills
+            if not site_page.path.startswith("/admin/"):
+                # The phone layout really applies: the menu folds behind its button.
+                assert page.locator(".site-menu > summary").is_visible(), site_page.name
         if refused:
             problems[f"csp ({who})"] = refused[:3]
         page.context.close()

@@ -97,7 +97,9 @@ def test_statements_one_after_another_without_a_page_load(
         title = page.locator("#vote-card-title").inner_text()
         assert title not in seen
         seen.add(title)
-        page.locator(".vote-card").get_by_role("button", name=choice).click()
+        page.locator(".vote-card").get_by_role(
+            "button", name=choice, exact=True
+        ).click()
         expect(page.locator(".vote-deck__progress")).to_contain_text(
             f"{len(seen)} of 3 statements voted"
         )
@@ -119,7 +121,7 @@ def test_statements_deck_works_without_javascript(live_server, open_page, width)
     voter = UserFactory()
     page = open_page(live_server.url, width, voter, javascript=False)
     page.goto(live_server.url + f"/ideas/campaign/{campaign.pk}/statements/")
-    page.get_by_role("button", name="Agree").click()
+    page.get_by_role("button", name="Agree", exact=True).click()
     expect(page).to_have_url(
         live_server.url + f"/ideas/campaign/{campaign.pk}/statements/#vote-card"
     )
