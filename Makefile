@@ -11,7 +11,7 @@ PORT   ?= 8000
 RUN_SETTINGS ?= config.settings.dev
 MANAGE := DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(PY) manage.py
 
-.PHONY: run test lint format bench install migrate clean
+.PHONY: run test lint format bench install migrate clean screenshots
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Agora needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
@@ -68,6 +68,11 @@ test: lint
 # Benchmarks print one JSON object per scenario (see bench/README.md).
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Screenshots of the key pages at 1280 and 390 px into docs/screenshots/, from the
+# demo that `make run` serves (start it first, in another terminal, on PORT).
+screenshots: install
+	$(MANAGE) screenshots --base-url http://$(HOST):$(PORT) --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

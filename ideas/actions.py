@@ -315,6 +315,12 @@ def _announce_new_idea(idea: Idea) -> None:
             "html": render_idea_card(idea),
             "mode": "prepend",
             "list": f"campaign.{idea.campaign_id}:ideas",
+            # The campaign page's "Ideas (N)" stays true as ideas arrive.
+            "counts": {
+                "ideas": Idea.objects.public()
+                .filter(campaign_id=idea.campaign_id)
+                .count()
+            },
             "announce": _("New idea: %(title)s") % {"title": idea.title},
         },
     )

@@ -329,6 +329,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Wagtail
 # ---------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("AGORA_SITE_NAME", default="Agora")
+# No Gravatar in the staff interface: it would send a hash of every staff e-mail
+# address to a third party, and the CSP blocks the images anyway.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = env.str("AGORA_BASE_URL", default="http://127.0.0.1:8000")
 # allauth's subjects name the city, not the host ("[127.0.0.1:8000] …").
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{WAGTAIL_SITE_NAME}] "

@@ -45,6 +45,7 @@ def test_resident_proposes_an_idea_with_category_tags_and_location(campaign, res
     event = Event.objects.get(topic=f"campaign.{campaign.pk}", type="idea.created")
     assert "Benches in the market square" in event.data["html"]
     assert event.data["list"] == f"campaign.{campaign.pk}:ideas"
+    assert event.data["counts"] == {"ideas": 1}  # "Ideas (N)" stays true live
 
 
 def test_category_not_offered_by_the_campaign_is_refused(campaign, resident):
