@@ -264,6 +264,8 @@ LANGUAGES = [
 # templates and Python, djangojs.po for site/static/js). The .mo files are
 # compiled at install (`make`), never committed.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates that read naturally in each language (config/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
