@@ -91,3 +91,10 @@ def test_the_pages_load_the_catalogue_before_the_scripts_that_use_it(client):
     catalogue = html.index('src="/jsi18n/"')
     assert catalogue < html.index("js/live.js")
     assert re.search(r'<script defer src="/jsi18n/"></script>', html)
+
+
+def test_sign_up_proposes_the_language_the_page_is_in(client):
+    html = in_language(client, "ru").get("/accounts/signup/").content.decode()
+    assert re.search(r'<option value="ru"[^>]* selected>', html)
+    html = in_language(client, "es").get("/accounts/signup/").content.decode()
+    assert re.search(r'<option value="es"[^>]* selected>', html)
