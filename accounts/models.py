@@ -40,6 +40,12 @@ def offered_languages() -> list[tuple[str, str]]:
     return list(settings.LANGUAGES)
 
 
+def recipient_language(user: "User") -> str:
+    """The language to write to someone in: theirs if the site offers it."""
+    language = getattr(user, "preferred_language", "")
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class User(AbstractUser):
     """An account. Residents sign up themselves; staff roles are groups (see roles.py).
 
