@@ -61,9 +61,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check $$(git ls-files '*.html' 2>/dev/null || find . -name '*.html' -not -path './.venv/*')
-	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py accounts/topics.py live/ \
-		forums/actions.py ideas/actions.py moderation/actions.py moderation/screening.py \
-		insights/actions.py insights/tasks.py insights/pipeline/
+	$(VENV)/bin/mypy accounts/actions.py accounts/roles.py accounts/privacy.py accounts/topics.py accounts/verification.py live/ \
+		forums/actions.py ideas/actions.py ideas/tracking.py moderation/actions.py moderation/screening.py \
+		budgets/actions.py budgets/counting.py budgets/pabulib.py \
+		insights/actions.py insights/tasks.py insights/pipeline/ \
+		polls/ballots.py polls/actions.py \
+		search/index.py search/query.py search/registry.py
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -15,3 +15,8 @@ class AccountsConfig(AppConfig):
         from .topics import can_read_user_topic
 
         register_topic("user", can_read_user_topic)
+
+        from .privacy import register_export
+        from .verification import export_verifications
+
+        register_export("verification", export_verifications)

@@ -65,6 +65,17 @@ class ProfileForm(forms.ModelForm):
         return name
 
 
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label=_("Profile picture"),
+        required=False,
+        help_text=_("A JPEG, PNG or WebP image up to 2 MB. It is cropped to a square."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
+    )
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your current password"),
@@ -76,3 +87,91 @@ class DeleteAccountForm(forms.Form):
             "shown as by a former resident."
         ),
     )
+
+
+# --- verification -------------------------------------------------------------
+
+
+class RegisterCheckForm(forms.Form):
+    """What a resident types to be found in the register (never stored)."""
+
+    document_number = forms.CharField(label=_("Document number"), max_length=40)
+    date_of_birth = forms.CharField(
+        label=_("Date of birth"),
+        max_length=20,
+        help_text=_("For example 1990-04-23 or 23.04.1990."),
+    )
+    postcode = forms.CharField(label=_("Postcode"), max_length=20)
+
+
+class AccessCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Access code from your letter"),
+        max_length=40,
+        help_text=_("Capital letters and digits; the dashes do not matter."),
+    )
+
+
+class RegisterUploadForm(forms.Form):
+    batch = forms.CharField(label=_("Name of this register"), max_length=100)
+    file = forms.FileField(
+        label=_("Register (CSV)"),
+        help_text=_(
+            "UTF-8 CSV with the columns document_number, date_of_birth, postcode and "
+            "any of district, year_of_birth, stakeholder_group."
+        ),
+    )
+    keep = forms.MultipleChoiceField(
+        label=_("Attributes to keep"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("district", _("District")),
+            ("year_of_birth", _("Year of birth")),
+            ("stakeholder_group", _("Stakeholder group")),
+        ],
+        help_text=_("Identifiers are never stored, only a keyed hash of them."),
+    )
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return upload
+
+
+class AccessCodesForm(forms.Form):
+    batch = forms.CharField(label=_("Name of this batch"), max_length=100)
+    district = forms.CharField(label=_("District"), max_length=100, required=False)
+    count = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=5000)
+    output = forms.ChoiceField(
+        label=_("Output"),
+        choices=[("sheet", _("Printable sheet")), ("csv", _("CSV file"))],
+        help_text=_("Codes are shown only this once: the city keeps only their hash."),
+    )
+
+
+class DeskVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("The person's e-mail address"))
+    district = forms.CharField(label=_("District"), max_length=100, required=False)
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"), min_value=1900, max_value=2100, required=False
+    )
+    stakeholder_group = forms.ChoiceField(
+        label=_("Stakeholder group (confirmed)"),
+        choices=[("", "—"), *User.StakeholderGroup.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note for the audit log"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Which document you saw, or why you verify this person."),
+    )
+
+
+class RevokeVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("The person's e-mail address"))
+    reason = forms.CharField(label=_("Reason"), max_length=500)

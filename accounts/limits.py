@@ -8,6 +8,8 @@ django-ratelimit in the shared cache. Over a limit `RateLimited` is raised, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +27,17 @@ DEFAULT_RATES: dict[str, str] = {
     "post": "12/m",
     "idea": "5/m",
     "ballot": "10/m",
-    "verification": "10/h",
+    "verification": "30/h",
+    # Failed verification attempts only (counted on failure, checked before each
+    # attempt), per account and per IP address, so a register can't be guessed.
+    "verification_failure": "5/h",
+    "verification_failure_ip": "20/h",
+    # Phones in a hall often share one address: entering the event's codes is
+    # limited generously per IP, wrong codes strictly.
+    "event_vote": "120/m",
+    "event_code_failure": "10/m",
     "write": "30/m",
+    "avatar": "10/h",
 }
 
 
@@ -47,14 +58,27 @@ def rate_for(scope: str) -> str | None:
     return rates.get(scope)
 
 
-def limit(request: HttpRequest, scope: str, *, key: str = "user_or_ip") -> None:
+def limit(
+    request: HttpRequest,
+    scope: str,
+    *,
+    key: str | Callable[[str, HttpRequest], str] = "user_or_ip",
+    increment: bool = True,
+) -> None:
     """Count one use of `scope` by this resident (or, signed out, this IP address)
-    and raise `RateLimited` once the configured rate is exceeded."""
+    and raise `RateLimited` once the configured rate is exceeded.
+
+    `increment=False` only checks: for limits on failures, which are counted
+    (with a second call) only once an attempt has failed."""
     rate = rate_for(scope)
     if not rate:
         return
     usage = get_usage(
-        request, group=scope, key=key, rate=rate, method=ALL, increment=True
+        request, group=scope, key=key, rate=rate, method=ALL, increment=increment
     )
-    if usage is not None and usage["should_limit"]:
+    if usage is None:
+        return
+    # Checking without counting: the next use would be one more than `count`.
+    over = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
+    if over:
         raise RateLimited(scope, usage["time_left"])

@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .avatars import avatar_path
+
 
 class UserManager(BaseUserManager["User"]):
     """Creates accounts keyed by e-mail address: Agora has no usernames."""
@@ -99,6 +101,13 @@ class User(AbstractUser):
         ),
     )
 
+    avatar = models.ImageField(
+        _("profile picture"),
+        upload_to=avatar_path,
+        blank=True,
+        help_text=_("Optional. Without one, your initials are shown."),
+    )
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]
@@ -174,3 +183,163 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+# --- verification of residents (see accounts/verification.py) -------------------
+
+
+class VerificationMethod(models.TextChoices):
+    REGISTER = "register", _("Resident register")
+    ACCESS_CODE = "access_code", _("Access letter")
+    DESK = "desk", _("In person at a city desk")
+
+
+class RegisterEntry(models.Model):
+    """One eligible resident from a register the city uploaded, as a keyed hash.
+
+    `lookup_hash` is an HMAC (server secret) of the identifying details the resident
+    types; the details themselves are never stored. Only the attributes the city
+    chose to keep (district, year of birth, stakeholder group) are.
+    """
+
+    batch = models.CharField(_("register"), max_length=100)
+    lookup_hash = models.CharField(max_length=64, unique=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True)
+    stakeholder_group = models.CharField(
+        _("stakeholder group"), max_length=20, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("register entry")
+        verbose_name_plural = _("register entries")
+
+    def __str__(self) -> str:
+        return f"{self.batch} #{self.pk}"
+
+
+class AccessCode(models.Model):
+    """A one-time access code printed on a letter for a district (stored as an HMAC)."""
+
+    batch = models.CharField(_("batch"), max_length=100)
+    code_hash = models.CharField(max_length=64, unique=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("access code")
+        verbose_name_plural = _("access codes")
+
+    def __str__(self) -> str:
+        return f"{self.batch} #{self.pk}"
+
+
+class Verification(models.Model):
+    """That an account belongs to an eligible resident, how that was shown, and what
+    was confirmed about them. Revoked verifications stay, as history."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifications"
+    )
+    method = models.CharField(
+        _("path"), max_length=20, choices=VerificationMethod.choices
+    )
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True)
+    stakeholder_group = models.CharField(
+        _("stakeholder group"), max_length=20, blank=True
+    )
+    register_entry = models.ForeignKey(
+        RegisterEntry, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    access_code = models.ForeignKey(
+        AccessCode, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    verified_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, db_index=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    revoke_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_verification_per_user",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["district", "revoked_at"], name="verification_district_idx"
+            )
+        ]
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.method})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class VerificationAudit(models.Model):
+    """Append-only record of everything that happened on a verification path."""
+
+    class Kind(models.TextChoices):
+        REGISTER_UPLOADED = "register_uploaded", _("register uploaded")
+        CODES_GENERATED = "codes_generated", _("access codes generated")
+        VERIFIED = "verified", _("verified")
+        FAILED = "failed", _("failed attempt")
+        REUSE_REFUSED = "reuse_refused", _("second use refused")
+        REVOKED = "revoked", _("revoked")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    method = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    ip_hash = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("verification audit entry")
+        verbose_name_plural = _("verification audit")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("the verification audit is append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("the verification audit is append-only")

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import actions
-from .forms import DeleteAccountForm, ProfileForm
+from .forms import AvatarForm, DeleteAccountForm, ProfileForm
+from .limits import limit
 from .models import User
 from .roles import Role, role_names
+from .verification import active_verification
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -37,7 +39,40 @@ def profile(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(instance=user)
     roles = [r for r in Role if r.value in role_names(user)]
-    return render(request, "accounts/profile.html", {"form": form, "roles": roles})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "roles": roles,
+            "verification": active_verification(user),
+            "avatar_form": AvatarForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def change_avatar(request: HttpRequest) -> HttpResponse:
+    """Upload or remove the profile picture, then back to the profile's picture."""
+    limit(request, "avatar")
+    user = User.objects.get(pk=request.user.pk)
+    form = AvatarForm(request.POST, request.FILES)
+    upload = form.cleaned_data.get("avatar") if form.is_valid() else None
+    remove = request.POST.get("remove") == "1"
+    if not remove and not upload:
+        messages.error(request, _("Choose a picture to upload first."))
+        return redirect(f"{reverse('accounts:profile')}#avatar")
+    try:
+        actions.do_change_avatar(request.user, user, None if remove else upload)
+    except actions.AccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Your picture is removed.") if remove else _("Your picture is saved."),
+        )
+    return redirect(f"{reverse('accounts:profile')}#avatar")
 
 
 def person(request: HttpRequest, pk: int) -> HttpResponse:

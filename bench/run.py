@@ -96,7 +96,10 @@ def manage(env: dict[str, str], *args: str) -> str:
 def run_fixture(env: dict[str, str], name: str) -> dict:
     code = (
         "import django, json; django.setup(); from bench import fixtures; "
-        f"print(json.dumps(fixtures.{name}()))"
+        "from django.core.management import call_command; "
+        f"data = fixtures.{name}(); "
+        # Bulk loads leave the planner's statistics stale; a city's would not be.
+        "call_command('refresh_db_statistics'); print(json.dumps(data))"
     )
     result = subprocess.run(
         [PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True

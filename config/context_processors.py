@@ -2,9 +2,12 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from accounts.brand import current_brand
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"site_name": settings.WAGTAIL_SITE_NAME}
+    # The brand is cached (home.brand): no query per page.
+    brand = current_brand()
+    return {"site_name": brand.name, "brand": brand}

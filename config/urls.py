@@ -10,13 +10,19 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home import brand_views
 from home import views as home_views
 from ideas.urls import api_urlpatterns as ideas_api_urls
+from polls.api import api_urlpatterns as polls_api_urls
+from polls.views import event_entry
+from search import views as search_views
 
 CATALOGUES_LOADED = timezone.now()
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
+    path("brand.css", brand_views.brand_css, name="brand_css"),
+    path("favicon.ico", brand_views.favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -32,12 +38,16 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
-    path("search/", home_views.search, name="search"),
+    path("search/", search_views.site_search, name="search"),
     path("moderation/", include("moderation.urls")),
     path("discussions/", include("forums.urls")),
     path("ideas/", include("ideas.urls")),
+    path("budgets/", include("budgets.urls")),
     path("insights/", include("insights.urls")),
-    path("api/", include((ideas_api_urls, "api"))),
+    path("polls/", include("polls.urls")),
+    # The short address people type from the wall at an event vote.
+    path("vote/", event_entry, name="vote"),
+    path("api/", include((ideas_api_urls + polls_api_urls, "api"))),
 ]
 
 if settings.DEBUG:

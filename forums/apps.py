@@ -60,6 +60,9 @@ class ForumsConfig(AppConfig):
             sender=Thread,
             dispatch_uid="forums.threads_moderated",
         )
+        from . import searchable
+
+        searchable.register()
         register_topic("forum", can_read_forum_key)
         register_topic("thread", can_read_thread_key)
         privacy.register_export("forums", export_personal_data)

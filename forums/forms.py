@@ -39,7 +39,3 @@ class EditPostForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=BODY_HELP,
     )
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search the forums"), max_length=200, required=False)

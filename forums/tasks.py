@@ -1,12 +1,13 @@
 """Background work for notifications: one e-mail now, or the daily digest."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import override
 from django_tasks import task
 
+from accounts.brand import current_brand
+from accounts.mail import send_branded_mail
 from accounts.models import Notification, User
 
 
@@ -42,10 +43,10 @@ def email_notification(notification_id: int) -> bool:
                 "notification": notification,
                 "link": _absolute(notification.url),
                 "recipient": recipient,
-                "site_name": settings.WAGTAIL_SITE_NAME,
+                "site_name": current_brand().name,
             },
         )
-        send_mail(notification.text, body, None, [recipient.email])
+        send_branded_mail(notification.text, body, [recipient.email])
     return True
 
 
@@ -72,14 +73,14 @@ def send_digests() -> int:
                 {
                     "notifications": [(n, _absolute(n.url)) for n in pending],
                     "recipient": recipient,
-                    "site_name": settings.WAGTAIL_SITE_NAME,
+                    "site_name": current_brand().name,
                     "inbox": _absolute("/me/notifications/"),
                 },
             )
             subject = render_to_string(
                 "forums/email/digest_subject.txt", {"count": len(pending)}
             ).strip()
-            send_mail(subject, body, None, [recipient.email])
+            send_branded_mail(subject, body, [recipient.email])
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
             emailed_at=timezone.now()
         )

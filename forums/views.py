@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST
 
 from . import actions
 from .actions import DiscussionRefused
-from .forms import EditPostForm, ReplyForm, SearchForm, StartThreadForm
+from .forms import EditPostForm, ReplyForm, StartThreadForm
 from .models import ForumPage, Post, PostLike, Thread, ThreadFollow
 from .permissions import can_read_thread, forum_is_readable, is_forum_staff
 from .queries import SORTS, forum_threads
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 30
-SEARCH_RESULTS_PER_PAGE = 20
 
 
 # ---------------------------------------------------------------------------
@@ -348,26 +347,33 @@ def forum_index(request: HttpRequest) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    """Search forum threads and posts through Wagtail's search backend."""
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    results: list[Any] = []
-    page = None
-    if query:
-        from .search import search_forums
+    """Search forum threads and posts with the site's one search engine.
 
-        results = search_forums(query, request.user)
-        page = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+    `?forum=<page id>` narrows it to one forum (the forum page's own search box).
+    """
+    from search.query import search as site_search
+    from search.views import facet_link, search_params
+
+    params = search_params(request)
+    forum_id = params["place"]
+    results = site_search(
+        params["q"],
+        kinds=["thread", "post"],
+        place_id=forum_id,
+        page_number=request.GET.get("page"),
+    )
+    forum = ForumPage.objects.filter(pk=forum_id).first() if forum_id else None
+    if forum is not None and not forum_is_readable(forum, request.user):
+        forum = None
     return render(
         request,
         "forums/search.html",
         {
-            "form": form,
-            "query": query,
-            "page": page,
-            "query_string": urlencode({"q": query}),
+            "query": params["q"],
+            "results": results,
+            "page": results.page,
+            "forum": forum,
+            "query_string": facet_link({**params, "kinds": []}),
         },
     )
 

@@ -7,3 +7,10 @@ class HomeConfig(AppConfig):
 
     name = "home"
     verbose_name = _("Home")
+
+    def ready(self) -> None:
+        from accounts.brand import register_brand_provider
+
+        from .brand import cached_brand
+
+        register_brand_provider(cached_brand)

@@ -41,25 +41,23 @@ class HomePage(Page):
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from forums.models import ForumIndexPage, ForumPage
         from forums.queries import forum_summaries
-        from ideas.models import CampaignPage
+        from ideas.models import CampaignPage, campaign_cards
 
         context = super().get_context(request, *args, **kwargs)
-        campaigns = list(
+        # Phases and images are prefetched: no query per campaign card.
+        context["campaigns"] = campaign_cards(
             CampaignPage.objects.live()
             .public()
             .filter(featured=True)
-            .prefetch_related("phases")
             .order_by("-first_published_at")[:6]
         )
-        for campaign in campaigns:
-            # Phases are prefetched: the current phase costs no query per campaign.
-            campaign.__dict__["_phase_list"] = sorted(
-                campaign.phases.all(), key=lambda p: (p.start, p.sort_order)
-            )
-        context["campaigns"] = campaigns
         forums = ForumPage.objects.live().public().descendant_of(self)
         context["forums"] = forum_summaries(forums, request.user)[:6]
         context["forum_index"] = (
             ForumIndexPage.objects.live().public().descendant_of(self).first()
         )
         return context
+
+
+# The brand setting lives in its own module; importing it here registers the model.
+from .brand import BrandSettings  # noqa: E402, F401

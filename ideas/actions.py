@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.cache import cache
@@ -30,6 +32,7 @@ from live import publish_on_commit
 from moderation.models import Visibility
 from moderation.sanctions import ParticipationRefused, check_can_participate
 from moderation.screening import SubmissionRefused, screen_submission
+from search import index as search_index
 
 from . import similar
 from .discussion import IDEA_HOST
@@ -41,13 +44,18 @@ from .models import (
     Idea,
     IdeaSource,
     IdeaState,
+    Implementation,
+    ImplementationStatus,
+    Milestone,
     OfficialResponse,
+    ProgressUpdate,
     Support,
     Vote,
     VoteChoice,
 )
 from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, Action
 from .photos import PhotoRefused, sanitise_photo
+from .tracking import tracked_kind
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,16 @@ logger = logging.getLogger(__name__)
 PROPOSE_LIMITS = [(5, 10 * 60), (20, 24 * 3600)]
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
+
+
+# Ideas are one kind of tracked thing (ideas.tracking); their state moves the record.
+IDEA_TRACKED_KIND = "idea"
+IDEA_TRACKING_STATUS: dict[str, str] = {
+    IdeaState.ACCEPTED: ImplementationStatus.PLANNED,
+    IdeaState.PLANNED: ImplementationStatus.PLANNED,
+    IdeaState.IN_PROGRESS: ImplementationStatus.IN_PROGRESS,
+    IdeaState.IMPLEMENTED: ImplementationStatus.COMPLETED,
+}
 
 
 class IdeaError(Exception):
@@ -515,6 +533,8 @@ def do_withdraw_idea(user: User, idea: Idea) -> Idea:
                 _("The city has already answered this idea; it stays on record.")
             )
         idea.state = IdeaState.WITHDRAWN
+        # A bulk update sends no post_save: a withdrawn idea leaves the search here.
+        search_index.reindex("idea", [idea.pk])
         similar.mark_changed(idea.campaign_id)
         publish_on_commit(
             f"campaign.{idea.campaign_id}",
@@ -624,6 +644,7 @@ def _maybe_start_review(idea: Idea) -> None:
         return
     idea.state = IdeaState.UNDER_REVIEW
     idea.review_started_at = now
+    search_index.reindex("idea", [idea.pk])
     response = OfficialResponse.objects.create(
         idea=idea,
         from_state=IdeaState.PUBLISHED,
@@ -703,6 +724,7 @@ def do_change_status(
             locked.review_started_at = now
             update.append("review_started_at")
         locked.save(update_fields=update)
+        sync_idea_tracking(locked)
         _publish_status(locked, response)
         _notify_status(locked, response, user)
     idea.state = locked.state
@@ -806,3 +828,274 @@ def validation_message(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc)
+
+
+# ---------------------------------------------------------------------------
+# Implementation tracking (ideas.tracking): one mechanism for accepted ideas
+# and funded budget projects
+# ---------------------------------------------------------------------------
+
+MAX_MONEY = Decimal("999999999999.99")
+
+
+def do_start_tracking(
+    kind: str,
+    subject_id: int,
+    *,
+    title: str,
+    scope: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    budget_amount: Decimal | None = None,
+    status: str = ImplementationStatus.PLANNED,
+) -> Implementation:
+    """Open (or return the existing) implementation record for a tracked thing.
+
+    Idempotent: the owning app calls it when the thing is accepted or funded, and
+    again whenever it likes; title, scope and place follow the thing."""
+    tracked_kind(kind)  # an unregistered kind is a programming error, said early
+    with transaction.atomic():
+        impl, created = Implementation.objects.get_or_create(
+            subject_kind=kind,
+            subject_id=subject_id,
+            defaults={
+                "title": title[:200],
+                "scope": scope,
+                "lat": lat,
+                "lon": lon,
+                "budget_amount": budget_amount,
+                "status": status,
+            },
+        )
+        if not created:
+            changed: dict[str, Any] = {
+                "title": title[:200],
+                "scope": scope,
+                "lat": lat,
+                "lon": lon,
+            }
+            if budget_amount is not None:
+                changed["budget_amount"] = budget_amount
+            Implementation.objects.filter(pk=impl.pk).update(**changed)
+            for name, value in changed.items():
+                setattr(impl, name, value)
+    return impl
+
+
+def check_manage_implementation(user: Any, impl: Implementation) -> None:
+    _require_resident(user)
+    if not tracked_kind(impl.subject_kind).can_manage(user, impl.subject_id):
+        raise PermissionDenied(
+            _("Only the staff responsible for it can report progress on this.")
+        )
+
+
+def _clean_money(value: Any, name: str) -> Decimal:
+    if value in (None, ""):
+        return Decimal(0)
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise IdeaError(
+            _("The %(field)s must be an amount of money, like 1200.50.")
+            % {"field": name}
+        ) from exc
+    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
+        raise IdeaError(
+            _("The %(field)s must be an amount between 0 and %(max)s.")
+            % {"field": name, "max": MAX_MONEY}
+        )
+    return amount
+
+
+def check_post_progress(
+    user: Any,
+    impl: Implementation,
+    *,
+    text: str,
+    progress: int | None = None,
+    status: str | None = None,
+    spent: Any = None,
+) -> dict[str, Any]:
+    """Validate an update; returns the cleaned fields."""
+    check_manage_implementation(user, impl)
+    text = _clean_text(text, str(_("update")), 5000)
+    if progress is not None and not (0 <= int(progress) <= 100):
+        raise IdeaError(_("Progress is a percentage from 0 to 100."))
+    if status and status not in ImplementationStatus.values:
+        raise IdeaError(_("Choose one of the statuses offered."))
+    return {
+        "text": text,
+        "progress": None if progress is None else int(progress),
+        "status": status or "",
+        "spent": _clean_money(spent, str(_("money spent"))),
+    }
+
+
+def render_progress_update(update: ProgressUpdate) -> str:
+    return render_to_string("ideas/includes/progress_update.html", {"update": update})
+
+
+def render_implementation_summary(impl: Implementation) -> str:
+    return render_to_string(
+        "ideas/includes/implementation_summary.html", {"impl": impl}
+    )
+
+
+def do_post_progress(
+    user: User,
+    impl: Implementation,
+    *,
+    text: str,
+    progress: int | None = None,
+    status: str | None = None,
+    spent: Any = None,
+    photo: UploadedFile | None = None,
+) -> ProgressUpdate:
+    """Staff post an update: status, progress and money move together; followers
+    and supporters are told (inbox, e-mail for those who chose it) and pages
+    showing the record follow live."""
+    fields = check_post_progress(
+        user, impl, text=text, progress=progress, status=status, spent=spent
+    )
+    clean_photo = None
+    if photo:
+        try:
+            clean_photo = sanitise_photo(photo)
+        except PhotoRefused as exc:
+            raise IdeaError(str(exc)) from exc
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Implementation.objects.select_for_update().get(pk=impl.pk)
+        update = ProgressUpdate(
+            implementation=locked, by=user, created_at=now, **fields
+        )
+        if clean_photo is not None:
+            update.photo.save(clean_photo.name, clean_photo, save=False)
+        update.save()
+        changes: dict[str, Any] = {
+            "update_count": F("update_count") + 1,
+            "spent_amount": F("spent_amount") + fields["spent"],
+            "updated_at": now,
+        }
+        if fields["progress"] is not None:
+            changes["progress"] = fields["progress"]
+        if fields["status"]:
+            changes["status"] = fields["status"]
+            if fields["status"] == ImplementationStatus.COMPLETED:
+                changes["progress"] = 100
+        Implementation.objects.filter(pk=locked.pk).update(**changes)
+        locked.refresh_from_db()
+        impl.__dict__.update(
+            {k: getattr(locked, k) for k in ("status", "progress", "spent_amount")}
+        )
+        _publish_progress(locked, update)
+        _notify_progress(locked, update, user)
+    return update
+
+
+def _publish_progress(impl: Implementation, update: ProgressUpdate) -> None:
+    summary = render_implementation_summary(impl)
+    publish_on_commit(
+        impl.topic,
+        "implementation.updated",
+        {
+            "html": render_progress_update(update),
+            "mode": "prepend",
+            "list": f"{impl.topic}:updates",
+            "counts": {"progress": impl.progress},
+            "announce": _("Progress update: %(title)s is %(progress)d%% done")
+            % {"title": impl.title, "progress": impl.progress},
+        },
+    )
+    # The results page of its scope replaces the record's summary row.
+    publish_on_commit(
+        impl.scope,
+        "implementation.updated",
+        {"html": summary, "mode": "replace", "dom_id": f"implementation-{impl.pk}"},
+    )
+
+
+def _notify_progress(impl: Implementation, update: ProgressUpdate, actor: User) -> None:
+    kind = tracked_kind(impl.subject_kind)
+    text = _("Progress on “%(title)s”: %(progress)d%% done. %(text)s") % {
+        "title": impl.title,
+        "progress": impl.progress,
+        "text": update.text,
+    }
+    url = kind.url(impl.subject_id)
+    made = []
+    seen: set[int] = set()
+    for recipient in kind.followers(impl.subject_id):
+        if recipient.pk in seen or not recipient.is_active:
+            continue
+        seen.add(recipient.pk)
+        note = do_notify(recipient, "tracking.update", text, url, actor)
+        if note is not None:
+            made.append(note.pk)
+    if made:
+        from .tasks import email_notifications
+
+        transaction.on_commit(lambda: _enqueue_email(email_notifications, made))
+
+
+def check_add_milestone(
+    user: Any, impl: Implementation, title: str, due_on: date | None
+) -> tuple[str, date]:
+    check_manage_implementation(user, impl)
+    title = _clean_text(title, str(_("milestone")), 200)
+    if due_on is None:
+        raise IdeaError(_("Give the milestone a planned date."))
+    return title, due_on
+
+
+def do_add_milestone(
+    user: User, impl: Implementation, title: str, due_on: date | None
+) -> Milestone:
+    title, due_on = check_add_milestone(user, impl, title, due_on)
+    with transaction.atomic():
+        milestone = Milestone.objects.create(
+            implementation=impl, title=title, due_on=due_on
+        )
+        publish_on_commit(
+            impl.scope,
+            "implementation.updated",
+            {
+                "html": render_implementation_summary(impl),
+                "mode": "replace",
+                "dom_id": f"implementation-{impl.pk}",
+            },
+        )
+    return milestone
+
+
+def do_complete_milestone(
+    user: User, milestone: Milestone, done_on: date | None = None
+) -> Milestone:
+    impl = milestone.implementation
+    check_manage_implementation(user, impl)
+    milestone.done_on = done_on or timezone.localdate()
+    milestone.save(update_fields=["done_on"])
+    return milestone
+
+
+def sync_idea_tracking(idea: Idea) -> Implementation | None:
+    """Accepted ideas are tracked to the end; the record follows the idea's state."""
+    status = IDEA_TRACKING_STATUS.get(idea.state)
+    if status is None:
+        return None
+    impl = do_start_tracking(
+        IDEA_TRACKED_KIND,
+        idea.pk,
+        title=idea.title,
+        scope=f"campaign.{idea.campaign_id}",
+        lat=idea.lat,
+        lon=idea.lon,
+        status=status,
+    )
+    changes: dict[str, Any] = {"status": status}
+    if status == ImplementationStatus.COMPLETED:
+        changes["progress"] = 100
+    Implementation.objects.filter(pk=impl.pk).update(**changes)
+    impl.__dict__.update(changes)
+    return impl

@@ -6,7 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from .models import ANSWER_STATES, IdeaSource, IdeaState, VoteChoice
+from .models import (
+    ANSWER_STATES,
+    IdeaSource,
+    IdeaState,
+    ImplementationStatus,
+    VoteChoice,
+)
 from .photos import ALLOWED_FORMATS, MAX_PHOTO_BYTES
 
 
@@ -181,3 +187,37 @@ class AnswerForm(forms.Form):
 
 class VoteForm(forms.Form):
     choice = forms.TypedChoiceField(choices=VoteChoice.choices, coerce=int)
+
+
+class ProgressForm(forms.Form):
+    """Staff report progress on an implementation (ideas.tracking)."""
+
+    text = forms.CharField(
+        label=_("What happened"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": _("Write what happened: residents read this.")},
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("unchanged")), *ImplementationStatus.choices],
+        required=False,
+    )
+    progress = forms.IntegerField(
+        label=_("Progress (%)"), min_value=0, max_value=100, required=False
+    )
+    spent = forms.DecimalField(
+        label=_("Money spent since the last update"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+    )
+    photo = forms.FileField(label=_("Photo"), required=False)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(
+        label=_("Planned for"), widget=forms.DateInput(attrs={"type": "date"})
+    )

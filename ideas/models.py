@@ -46,13 +46,28 @@ class CampaignIndexPage(Page):
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        context["campaigns"] = (
+        context["campaigns"] = campaign_cards(
             CampaignPage.objects.live()
             .public()
             .child_of(self)
-            .order_by("-first_published_at")
+            .order_by("-first_published_at")[:60]
         )
         return context
+
+
+def campaign_cards(campaigns: Any) -> list[CampaignPage]:
+    """Campaigns ready for their cards (image, phase and dates) at a fixed number
+    of queries however many there are: phases and image renditions prefetched."""
+    result = list(
+        campaigns.select_related("image").prefetch_related(
+            "phases", "image__renditions"
+        )
+    )
+    for campaign in result:
+        campaign.__dict__["_phase_list"] = sorted(
+            campaign.phases.all(), key=lambda p: (p.start, p.sort_order)
+        )
+    return result
 
 
 class CampaignCategory(TaggedItemBase):
@@ -181,7 +196,8 @@ class CampaignPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("question")]
 
     parent_page_types = ["ideas.CampaignIndexPage"]
-    subpage_types: list[str] = []
+    # Polls may sit inside a campaign (a string: ideas does not import polls).
+    subpage_types: list[str] = ["polls.PollPage"]
 
     class Meta:
         verbose_name = _("campaign")
@@ -201,6 +217,14 @@ class CampaignPage(Page):
             if phase.start <= now < phase.end:
                 return phase
         return None
+
+    def first_day(self) -> datetime | None:
+        phases = self.phase_list()
+        return phases[0].start if phases else None
+
+    def last_day(self) -> datetime | None:
+        phases = self.phase_list()
+        return max(p.end for p in phases) if phases else None
 
     def has_started(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
@@ -429,6 +453,19 @@ class Idea(index.Indexed, ModeratableContent):
                 fields=["campaign", "visibility", "-comment_count"],
                 name="idea_campaign_com_idx",
             ),
+            # A campaign's counts (all, by state, awaiting an answer) read this index
+            # alone; the API's default order (id) and the overdue list have theirs.
+            models.Index(
+                fields=["campaign", "visibility", "state", "answered_at"],
+                name="idea_campaign_state_idx",
+            ),
+            models.Index(
+                fields=["campaign", "visibility", "id"], name="idea_campaign_id_idx"
+            ),
+            models.Index(
+                fields=["campaign", "state", "review_started_at"],
+                name="idea_campaign_review_idx",
+            ),
         ]
         verbose_name = _("idea")
         verbose_name_plural = _("ideas")
@@ -578,3 +615,144 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.campaign_id or self.idea_id}"
+
+
+# ---------------------------------------------------------------------------
+# Implementation tracking (ideas.tracking): accepted ideas, funded projects
+# ---------------------------------------------------------------------------
+
+
+class ImplementationStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PAUSED = "paused", _("Paused")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+def update_photo_path(instance: Any, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower()
+    return f"tracking/photos/{secrets.token_hex(12)}.{ext}"
+
+
+class Implementation(models.Model):
+    """What became of one tracked thing (an accepted idea, a funded budget project).
+
+    The thing itself lives in its app, named by `subject_kind` (registered in
+    ideas.tracking) and `subject_id`; `scope` groups the records one public results
+    page lists ("campaign.3", "budget.7"). `spent_amount` is the sum of the updates'
+    money spent, kept with F() in the update's transaction.
+    """
+
+    subject_kind = models.CharField(max_length=40)
+    subject_id = models.PositiveBigIntegerField()
+    scope = models.CharField(max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ImplementationStatus.choices,
+        default=ImplementationStatus.PLANNED,
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    budget_amount = models.DecimalField(
+        _("planned budget"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    spent_amount = models.DecimalField(
+        _("money spent"), max_digits=14, decimal_places=2, default=0
+    )
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    update_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_kind", "subject_id"], name="tracking_one_per_subject"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="tracking_progress_at_most_100"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope", "status", "-updated_at"], name="tracking_scope_idx"
+            ),
+        ]
+        verbose_name = _("implementation")
+        verbose_name_plural = _("implementations")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from .tracking import tracked_kind
+
+        return tracked_kind(self.subject_kind).url(self.subject_id)
+
+    @property
+    def topic(self) -> str:
+        return f"implementation.{self.pk}"
+
+    @property
+    def is_located(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+class Milestone(models.Model):
+    """A dated step of an implementation; done when `done_on` is set."""
+
+    implementation = models.ForeignKey(
+        Implementation, on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(_("milestone"), max_length=200)
+    due_on = models.DateField(_("planned for"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgressUpdate(models.Model):
+    """One entry on an implementation's timeline: text, optional photo, money spent,
+    and the status and progress it set."""
+
+    implementation = models.ForeignKey(
+        Implementation, on_delete=models.CASCADE, related_name="updates"
+    )
+    text = models.TextField(_("update"), max_length=5000)
+    photo = models.ImageField(_("photo"), upload_to=update_photo_path, blank=True)
+    spent = models.DecimalField(
+        _("money spent"), max_digits=14, decimal_places=2, default=0
+    )
+    status = models.CharField(
+        max_length=20, choices=ImplementationStatus.choices, blank=True
+    )
+    progress = models.PositiveSmallIntegerField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["implementation", "-created_at"], name="tracking_update_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.implementation_id}: {self.text[:40]}"

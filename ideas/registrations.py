@@ -104,11 +104,52 @@ def _overdue_answers() -> list[dict[str, Any]]:
     return overdue
 
 
-def register() -> None:
-    from . import discussion
+def _can_read_implementation(user: Any, key: str) -> bool:
+    from .models import Implementation
+    from .tracking import is_registered, tracked_kind
+
+    if not key.isdigit():
+        return False
+    impl = Implementation.objects.filter(pk=int(key)).first()
+    if impl is None or not is_registered(impl.subject_kind):
+        return False
+    return tracked_kind(impl.subject_kind).can_read(user, impl.subject_id)
+
+
+def _idea_can_read(user: Any, idea_id: int) -> bool:
+    return _can_read_idea(user, str(idea_id))
+
+
+def _idea_can_manage(user: Any, idea_id: int) -> bool:
+    from .actions import is_city_staff
+
+    return is_city_staff(user)
+
+
+def _idea_followers(idea_id: int) -> list[Any]:
+    from .actions import status_recipients
     from .models import Idea
 
+    idea = Idea.objects.select_related("campaign").filter(pk=idea_id).first()
+    return status_recipients(idea) if idea is not None else []
+
+
+def register() -> None:
+    from . import discussion, searchable
+    from .models import Idea
+    from .tracking import register_tracked_kind
+
     discussion.register()
+    register_tracked_kind(
+        "idea",
+        label=str(_("idea")),
+        can_read=_idea_can_read,
+        can_manage=_idea_can_manage,
+        url=lambda idea_id: f"/ideas/{idea_id}/",
+        followers=_idea_followers,
+    )
+    register_topic("implementation", _can_read_implementation)
+    searchable.register()
     register_content(
         Idea,
         label=str(_("idea")),

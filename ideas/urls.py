@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, tracking_views, views
 
 app_name = "ideas"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("campaign/<int:campaign_pk>/", views.campaign_redirect, name="campaign"),
     path("campaign/<int:campaign_pk>/propose/", views.propose_idea, name="propose"),
     path("campaign/<int:campaign_pk>/record/", views.record_idea, name="record"),
+    path("campaign/<int:campaign_pk>/statements/", views.vote_deck, name="vote_deck"),
     path(
         "campaign/<int:campaign_pk>/follow/",
         views.follow_campaign,
@@ -23,6 +24,21 @@ urlpatterns = [
     ),
     path(
         "campaign/<int:campaign_pk>/similar/", views.similar_ideas_json, name="similar"
+    ),
+    path(
+        "campaign/<int:campaign_pk>/results/",
+        tracking_views.campaign_results,
+        name="results",
+    ),
+    path(
+        "implementation/<int:pk>/progress/",
+        tracking_views.post_progress,
+        name="post_progress",
+    ),
+    path(
+        "implementation/<int:pk>/milestone/",
+        tracking_views.add_milestone,
+        name="add_milestone",
     ),
     path("campaign/<int:campaign_pk>/ideas.csv", api.export_csv, name="export_csv"),
     path("campaign/<int:campaign_pk>/ideas.json", api.export_json, name="export_json"),

@@ -24,24 +24,40 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from forums.hosts import discussion_context
 from moderation.models import Visibility, visible_to_q
+from search import query as search_query
 
 from . import actions, similar
-from .forms import AnswerForm, IdeaForm, RecordIdeaForm, VoteForm
+from .forms import (
+    AnswerForm,
+    IdeaForm,
+    MilestoneForm,
+    ProgressForm,
+    RecordIdeaForm,
+    VoteForm,
+)
 from .links import campaign_links
 from .models import (
     CampaignPage,
     Follow,
     Idea,
     IdeaState,
+    Implementation,
     OfficialResponse,
     Support,
     Vote,
     VoteChoice,
 )
 from .phases import ACTION_CLOSED_MESSAGES, NOT_STARTED_MESSAGE, PHASE_ACTIONS, Action
+from .photos import (
+    PhotoRefused,
+    discard_draft_photo,
+    keep_draft_photo,
+    take_draft_photo,
+)
 
 IDEAS_PER_PAGE = 20
 MAP_POINTS = 500
+UPDATES_SHOWN = 20
 RANDOM_PRIME = 2_147_483_647  # 2**31 - 1: random_key * multiplier stays within int64
 
 SORTS = {
@@ -198,9 +214,10 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
     if tag:
         qs = qs.filter(tags__slug=tag)
     if query:
-        # Wagtail's search backend finds the ids; the filters and sort stay in SQL.
-        found = Idea.objects.filter(campaign=campaign).search(query)
-        qs = qs.filter(pk__in=[hit.pk for hit in found[:1000]])
+        # The site's one search engine finds the ids; filters and sort stay in SQL.
+        qs = qs.filter(
+            pk__in=search_query.matching_ids("idea", query, place_id=campaign.pk)
+        )
     qs = (
         sort_ideas(qs, sort, seed)
         .select_related("author")
@@ -209,6 +226,15 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
 
     page = Paginator(qs, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
     ideas = list(page.object_list)
+    if campaign.uses_votes and user.is_authenticated and ideas:
+        # The viewer's own votes on this page, in one query, for the cards' buttons.
+        chosen = dict(
+            Vote.objects.filter(user=user, idea__in=ideas).values_list(
+                "idea_id", "choice"
+            )
+        )
+        for idea in ideas:
+            idea.viewer_vote = chosen.get(idea.pk)
     params = {
         k: v
         for k, v in {
@@ -248,6 +274,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         "map_tiles_url": settings.AGORA_MAP_TILES_URL,
         "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         "campaign_links": campaign_links(user, campaign),
+        "vote_choices": VoteChoice.choices,
         **_phase_context(campaign, user),
     }
     return render(request, "ideas/campaign_page.html", context)
@@ -307,12 +334,40 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answer_form": AnswerForm() if actions.is_city_staff(user) else None,
         "vote_choices": VoteChoice.choices,
         "answer_due": idea.answer_due(),
+        "map_points": [
+            {"id": idea.pk, "title": idea.title, "lat": idea.lat, "lon": idea.lon}
+        ]
+        if idea.is_located
+        else [],
+        "map_tiles_url": settings.AGORA_MAP_TILES_URL,
+        "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         **_phase_context(campaign, user),
+        **_implementation_context(idea, user),
     }
     if idea.thread_id:
         # The comments: forums' discussion (posts, reply form), one fixed set of queries.
         context.update(discussion_context(request, idea.thread))
     return render(request, "ideas/idea_detail.html", context)
+
+
+def _implementation_context(idea: Idea, user: Any) -> dict[str, Any]:
+    """The idea's implementation record, its milestones and latest updates."""
+    impl = (
+        Implementation.objects.filter(
+            subject_kind=actions.IDEA_TRACKED_KIND, subject_id=idea.pk
+        )
+        .prefetch_related("milestones")
+        .first()
+    )
+    if impl is None:
+        return {"impl": None}
+    manage = actions.is_city_staff(user)
+    return {
+        "impl": impl,
+        "impl_updates": list(impl.updates.all()[:UPDATES_SHOWN]),
+        "progress_form": ProgressForm() if manage else None,
+        "milestone_form": MilestoneForm() if manage else None,
+    }
 
 
 def _similar_ideas(
@@ -337,23 +392,38 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     form = IdeaForm(request.POST or None, request.FILES or None, campaign=campaign)
     similar_ideas: list[Idea] = []
     preview = False
+    # A photo chosen before "Check for similar ideas" is kept for the next submit.
+    photo_draft = request.POST.get("photo_draft", "")[:1000]
+    photo_draft_name = request.POST.get("photo_draft_name", "")[:100]
     if request.method == "POST" and not closed and form.is_valid():
         text = f"{form.cleaned_data['title']}. {form.cleaned_data['description']}"
         if "preview" in request.POST:
             # The no-JS path to "has someone proposed this already?".
             similar_ideas = _similar_ideas(campaign, text)
             preview = True
+            if form.cleaned_data.get("photo"):
+                try:
+                    photo_draft, photo_draft_name = keep_draft_photo(
+                        form.cleaned_data["photo"], request.user.pk
+                    )
+                except PhotoRefused as exc:
+                    form.add_error("photo", str(exc))
         else:
+            photo = form.cleaned_data.get("photo")
+            if not photo and photo_draft:
+                photo = take_draft_photo(photo_draft, request.user.pk)
             try:
                 idea = actions.do_propose_idea(
                     request.user,
                     campaign,
-                    photo=form.cleaned_data.get("photo"),
+                    photo=photo,
                     **form.action_kwargs(),
                 )
             except (actions.IdeaError, PermissionDenied) as exc:
                 form.add_error(None, str(exc))
             else:
+                if photo_draft:
+                    discard_draft_photo(photo_draft, request.user.pk)
                 if idea.visibility == Visibility.PUBLISHED:
                     messages.success(request, _("Thank you: your idea is published."))
                 else:
@@ -368,6 +438,8 @@ def propose_idea(request: HttpRequest, campaign_pk: int) -> HttpResponse:
             "closed_message": closed,
             "similar_ideas": similar_ideas,
             "preview": preview,
+            "photo_draft": photo_draft,
+            "photo_draft_name": photo_draft_name,
             "heading": _("Propose an idea"),
             "similar_url": f"/ideas/campaign/{campaign.pk}/similar/",
             "map_tiles_url": settings.AGORA_MAP_TILES_URL,
@@ -491,10 +563,11 @@ def _act(
     else:
         if ok:
             messages.success(request, ok)
+    # Back to the item acted on (its #fragment), not to the top of the page.
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
         return redirect(back)
-    return redirect(idea.get_absolute_url())
+    return redirect(f"{idea.get_absolute_url()}#support")
 
 
 @require_POST
@@ -549,7 +622,7 @@ def follow_campaign(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     else:
         actions.do_follow_campaign(request.user, campaign)
         messages.success(request, _("You will hear about new ideas in this campaign."))
-    return redirect(campaign.url)
+    return redirect(f"{campaign.url}#campaign-actions")
 
 
 @require_POST
@@ -614,3 +687,39 @@ def campaign_index(request: HttpRequest) -> HttpResponse:
     if index is None or not index.url:
         return redirect("/")
     return redirect(index.url)
+
+
+def vote_deck(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    """Agree/disagree statements one after another (a Pol.is-style card).
+
+    Each vote posts to the ordinary vote action and comes back here for the next
+    statement the resident has not voted on, in their own random order. That is the
+    whole flow without JavaScript; vote-deck.js only swaps the card in place.
+    """
+    campaign = _get_campaign(campaign_pk)
+    if not campaign.uses_votes:
+        raise Http404
+    user = request.user
+    seed = _visitor_seed(request)
+    statements = Idea.objects.public().filter(campaign=campaign)
+    remaining = statements
+    if user.is_authenticated:
+        remaining = statements.exclude(votes__user=user)
+    total = statements.count()
+    left = remaining.count() if user.is_authenticated else total
+    idea = (
+        sort_ideas(remaining, "random", seed).select_related("author").first()
+        if left
+        else None
+    )
+    context = {
+        "campaign": campaign,
+        "idea": idea,
+        "total": total,
+        "voted": total - left,
+        "left": left,
+        "vote_choices": VoteChoice.choices,
+        "deck_url": request.path,
+        **_phase_context(campaign, user),
+    }
+    return render(request, "ideas/vote_deck.html", context)

@@ -25,6 +25,7 @@ from live import publish_on_commit
 
 from .models import (
     IdeaAssignment,
+    IdeaEmbedding,
     InsightReport,
     ReportCluster,
     ReportStatus,
@@ -297,3 +298,50 @@ def do_assign_new_ideas(campaign_id: int) -> int:
             },
         )
     return len(ideas)
+
+
+def do_store_embeddings(idea_ids: list[int]) -> int:
+    """Embed the given ideas whose text changed since their stored vector.
+
+    Called by the ``embed_ideas`` task after an idea is written or edited, and by
+    ``manage.py embed_ideas`` for a backfill. Ideas whose stored vector already
+    matches their text (same backend, same SHA-256) cost nothing. Returns how
+    many vectors were written; 0 when the encoder is off or not installed.
+    """
+    from . import embeddings
+    from .pipeline.embed import MODEL
+
+    model = embeddings.encoder()
+    if model is None or not idea_ids:
+        return 0
+    rows = list(
+        Idea.objects.filter(pk__in=idea_ids).values_list("pk", "title", "description")
+    )
+    texts = {pk: idea_text(title, desc) for pk, title, desc in rows}
+    digests = {pk: embeddings.text_hash(text) for pk, text in texts.items()}
+    current = set(
+        IdeaEmbedding.objects.filter(
+            idea_id__in=list(texts), backend=MODEL
+        ).values_list("idea_id", "text_hash")
+    )
+    todo = [pk for pk in texts if (pk, digests[pk]) not in current]
+    if not todo:
+        return 0
+    vectors = model.encode([texts[pk] for pk in todo]).astype("<f4")
+    with transaction.atomic():
+        IdeaEmbedding.objects.bulk_create(
+            [
+                IdeaEmbedding(
+                    idea_id=pk,
+                    backend=MODEL,
+                    text_hash=digests[pk],
+                    vector=vectors[i].tobytes(),
+                    updated_at=timezone.now(),
+                )
+                for i, pk in enumerate(todo)
+            ],
+            update_conflicts=True,
+            unique_fields=["idea"],
+            update_fields=["backend", "text_hash", "vector", "updated_at"],
+        )
+    return len(todo)

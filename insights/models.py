@@ -138,7 +138,14 @@ class InsightReport(models.Model):
         return self.status == ReportStatus.SUCCEEDED
 
     def clusters(self) -> list[dict[str, Any]]:
-        return list((self.results.get("text") or {}).get("clusters", []))
+        """The report's clusters; a catch-all one is labelled "Other topics" in
+        the reader's language (the pipeline stores only the flag that says so)."""
+        out = []
+        for c in (self.results.get("text") or {}).get("clusters", []):
+            if c.get("other"):
+                c = {**c, "label": str(_("Other topics"))}
+            out.append(c)
+        return out
 
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
@@ -212,3 +219,35 @@ class IdeaAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: idea {self.idea_id} -> {self.cluster}"
+
+
+class IdeaEmbedding(models.Model):
+    """An idea's sentence embedding, computed once when it is written or edited.
+
+    ``vector`` holds little-endian float32 bytes (a BinaryField works the same on
+    SQLite and PostgreSQL); ``text_hash`` is the SHA-256 of the text embedded, so
+    a save that did not change the words costs no new embedding. Written by
+    insights.actions.do_store_embeddings; read by insights.runner.
+    """
+
+    idea = models.OneToOneField(
+        "ideas.Idea",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="insight_embedding",
+    )
+    backend = models.CharField(_("model"), max_length=40)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("idea embedding")
+
+    def __str__(self) -> str:
+        return f"idea {self.idea_id} ({self.backend})"
+
+    def as_array(self) -> Any:
+        import numpy as np
+
+        return np.frombuffer(bytes(self.vector), dtype="<f4")

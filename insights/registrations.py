@@ -32,6 +32,26 @@ def _idea_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> Non
     transaction.on_commit(lambda: assign_new_ideas.enqueue(campaign_id))
 
 
+# Saving an idea with these fields (or with no update_fields) may change its words.
+_TEXT_FIELDS = frozenset({"title", "description"})
+
+
+def _idea_text_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    # Every idea gets its sentence embedding after commit, by a task, so that a
+    # report later only clusters. Unchanged words cost the task one query.
+    from django.conf import settings
+
+    fields = kwargs.get("update_fields")
+    if kwargs.get("raw") or not getattr(settings, "INSIGHTS_EMBEDDINGS", True):
+        return
+    if fields is not None and not (_TEXT_FIELDS & set(fields)):
+        return
+    from .tasks import embed_ideas
+
+    idea_id = instance.pk
+    transaction.on_commit(lambda: embed_ideas.enqueue([idea_id]))
+
+
 def register() -> None:
     from ideas.links import register_campaign_link
     from ideas.models import Idea
@@ -46,4 +66,7 @@ def register() -> None:
     register_role_permissions(Role.PLANNER, perms)
     register_role_permissions(Role.CITY_ADMIN, perms)
     post_save.connect(_idea_saved, sender=Idea, dispatch_uid="insights.idea_saved")
+    post_save.connect(
+        _idea_text_saved, sender=Idea, dispatch_uid="insights.idea_text_saved"
+    )
     register_campaign_link(campaign_reports_link)

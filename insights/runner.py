@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ideas.models import CampaignPage, Idea, Support, Vote
 
+from . import embeddings
 from .models import IdeaAssignment, InsightReport
 from .pipeline import (
     ClusterModel,
@@ -105,6 +106,7 @@ def read_documents(
             Document(
                 id=str(pk),
                 text=idea_text(title, desc),
+                title=title,
                 author_id=str(author) if author else None,
                 supports=supports,
                 state=state,
@@ -325,19 +327,20 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
         if stage in STAGES:
             step(stage)
 
+    # Vectors stored when each idea was written; the encoder fills in any missing.
+    encoder = embeddings.encoder()
+    stored = None
+    if encoder is not None:
+        stored = embeddings.stored_vectors([d.id for d in docs], [d.text for d in docs])
     analysis = analyse_texts(
         docs,
         n_clusters=n_clusters if n_clusters is None else min(n_clusters, len(docs)),
         seed=seed,
         progress=pipeline_stage,
+        embeddings=stored,
+        encoder=encoder,
     )
     text = analysis.to_json(extended=True)
-    # Titles are what planners scan; the pipeline keeps full texts in summaries.
-    titles = {d.id: d.text for d in docs}
-    for c in text["clusters"]:
-        for line in c["summary"]:
-            line["text"] = titles.get(line["idea_ids"][0], line["text"])
-
     opinions: dict[str, Any] | None = None
     voter_groups: dict[str, str] = {}
     if campaign.uses_votes and docs:
@@ -374,7 +377,9 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
         "format": 1,
         "text": text,
         "k_chosen_automatically": analysis.k_chosen_automatically,
-        "silhouette_scores": {str(k): v for k, v in analysis.silhouette_scores.items()},
+        "k_scores": {str(k): v for k, v in analysis.k_scores.items()},
+        "backend": analysis.backend,
+        "embedded_now": analysis.embedded_now,
         "timings": analysis.timings,
         "overview": _overview(text),
         "opinions": opinions,

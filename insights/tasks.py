@@ -1,5 +1,6 @@
-"""Background work for insights (django-tasks): a full analysis of a campaign, and
-placing ideas added since the last report in its clusters.
+"""Background work for insights (django-tasks): a full analysis of a campaign,
+placing ideas added since the last report in its clusters, and embedding ideas
+when they are written or edited.
 
 Tasks take plain ids and fetch their objects again, as wagtail/tasks.py does,
 because they run later and maybe on another machine.
@@ -49,3 +50,11 @@ def assign_new_ideas(campaign_id: int) -> int:
     from . import actions
 
     return actions.do_assign_new_ideas(campaign_id)
+
+
+@task()
+def embed_ideas(idea_ids: list[int]) -> int:
+    """Store the sentence embedding of ideas just written or edited; returns how many."""
+    from . import actions
+
+    return actions.do_store_embeddings([int(i) for i in idea_ids])

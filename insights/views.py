@@ -170,7 +170,7 @@ def report_context(report: InsightReport) -> dict[str, Any]:
     sizes = segmentation.get("sizes") or {}
     approval = segmentation.get("approval") or {}
     clusters = []
-    for c in text["clusters"]:
+    for c in report.clusters():
         key = str(c["id"])
         segments = []
         if segmentation.get("available"):
@@ -227,6 +227,7 @@ def report_context(report: InsightReport) -> dict[str, Any]:
     return {
         "report": report,
         "campaign": report.campaign,
+        "backend": results.get("backend", ""),
         "clusters": clusters,
         "comparison": comparison,
         "size_chart": charts.bars([(c["label"], c["size"]) for c in clusters]),
@@ -305,6 +306,8 @@ def _opinions_context(
         ),
         "n_voters": opinions.get("n_voters", 0),
         "n_grouped": len(opinions.get("participants") or {}),
+        "min_votes": opinions.get("min_votes", 7),
+        "stability": opinions.get("stability"),
     }
 
 

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.utils.translation import override
 from django_tasks import task
 
+from accounts.mail import send_branded_mass_mail
 from accounts.roles import Role
 
 
@@ -28,5 +28,5 @@ def send_moderation_digest() -> int:
                 "moderation/email/digest_subject.txt", context
             ).strip()
             body = render_to_string("moderation/email/digest.txt", context)
-        mails.append((subject, body, settings.DEFAULT_FROM_EMAIL, [moderator.email]))
-    return send_mass_mail(mails, fail_silently=False) if mails else 0
+        mails.append((subject, body, [moderator.email]))
+    return send_branded_mass_mail(mails) if mails else 0

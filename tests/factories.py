@@ -192,3 +192,93 @@ class InsightReportFactory(factory.django.DjangoModelFactory):
     parameters = factory.LazyFunction(lambda: {"k": "auto", "seed": 0, "filters": {}})
     status = "succeeded"
     progress = 100
+
+
+# --- polls --------------------------------------------------------------------
+
+
+def make_poll(
+    *,
+    questions: list[tuple[str, str, list[str], int | None]] | None = None,
+    weights: dict[str, float] | None = None,
+    parent=None,
+    open_now: bool = True,
+    **fields,
+):
+    """A live PollPage under the home page. `questions` are (text, kind, options,
+    max_choices); default one single-choice question with options A, B, C. Open from
+    an hour ago for a day unless `open_now` is False or times are given."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from home.demo import seed_home
+    from polls.models import PollPage, PollQuestion, StakeholderWeight
+
+    if parent is None:
+        parent, _created = seed_home()
+    n = PollPage.objects.count() + 1
+    fields.setdefault("title", f"Poll {n}")
+    fields.setdefault("slug", f"poll-{n}")
+    if open_now and "opens_at" not in fields:
+        fields["opens_at"] = timezone.now() - timedelta(hours=1)
+        fields.setdefault("closes_at", timezone.now() + timedelta(days=1))
+    poll = PollPage(**fields)
+    for i, (text, kind, options, max_choices) in enumerate(
+        questions or [("Which one?", "single", ["A", "B", "C"], None)]
+    ):
+        poll.questions.add(
+            PollQuestion(
+                text=text,
+                kind=kind,
+                options_text="\n".join(options),
+                max_choices=max_choices,
+                sort_order=i,
+            )
+        )
+    for group, share in (weights or {}).items():
+        poll.weights.add(StakeholderWeight(group=group, share=Decimal(str(share))))
+    parent.add_child(instance=poll)
+    return PollPage.objects.get(pk=poll.pk)
+
+
+def verify(user, **attrs):
+    """Verify `user` at a desk (by a city administrator made for the purpose)."""
+    from accounts.actions import do_verify_at_desk
+
+    return do_verify_at_desk(CityAdminFactory(), user, note="seen in a test", **attrs)
+
+
+def make_budget(*, parent=None, districts=None, projects=None, **fields):
+    """A live BudgetPage under the home page. `districts` are (name, amount) pairs;
+    `projects` are (title, cost) pairs or (title, cost, district name) triples,
+    made feasible at that cost."""
+    from budgets.models import BudgetPage, District, Feasibility, Project
+    from home.demo import seed_home
+
+    if parent is None:
+        parent, _created = seed_home()
+    n = BudgetPage.objects.count() + 1
+    fields.setdefault("title", f"Budget {n}")
+    fields.setdefault("slug", f"budget-{n}")
+    fields.setdefault("total", 100_000)
+    fields.setdefault("currency", "EUR")
+    fields.setdefault("verified_only", False)
+    budget = parent.add_child(instance=BudgetPage(**fields))
+    by_name = {}
+    for i, (name, amount) in enumerate(districts or []):
+        by_name[name] = District.objects.create(
+            budget=budget, name=name, amount=amount, sort_order=i
+        )
+    for i, spec in enumerate(projects or [], start=1):
+        title, cost = spec[0], spec[1]
+        Project.objects.create(
+            budget=budget,
+            title=title,
+            cost=cost,
+            feasibility=Feasibility.FEASIBLE,
+            external_id=str(i),
+            district=by_name.get(spec[2]) if len(spec) > 2 else None,
+        )
+    return BudgetPage.objects.get(pk=budget.pk)

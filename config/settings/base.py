@@ -29,14 +29,18 @@ INSTALLED_APPS = [
     "daphne",
     # Agora, ground floor first (see docs/design.md)
     "live",
+    "search",
     "accounts",
     "moderation",
     "forums",
     "ideas",
+    "polls",
+    "budgets",
     "insights",
     "home",
     # Wagtail
     "wagtail.contrib.forms",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.search_promotions",
     "wagtail.embeds",
@@ -188,6 +192,17 @@ TASKS = {
 # Live updates (see docs/live-protocol.md)
 # ---------------------------------------------------------------------------
 LIVE_EVENT_RETENTION_DAYS = env.float("LIVE_EVENT_RETENTION_DAYS", default=7)
+# Insights: embed each idea with the packaged multilingual model when it is written
+# (set AGORA_INSIGHTS_EMBEDDINGS=off to use character LSA only; see docs/insights-cli.md).
+INSIGHTS_EMBEDDINGS = env.str(
+    "AGORA_INSIGHTS_EMBEDDINGS", default="on"
+).lower() not in {
+    "off",
+    "0",
+    "false",
+    "no",
+}
+
 LIVE_MAX_MESSAGE_BYTES = env.int("LIVE_MAX_MESSAGE_BYTES", default=4096)
 LIVE_MAX_TOPICS_PER_CONNECTION = env.int("LIVE_MAX_TOPICS_PER_CONNECTION", default=50)
 LIVE_MAX_MESSAGES_PER_SECOND = env.float("LIVE_MAX_MESSAGES_PER_SECOND", default=10)
@@ -221,6 +236,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
+# Account mails in the city's name, with the same branded HTML as Agora's own.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -233,6 +250,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https"
 # per IP address (allauth's limits, stated here so they are visible).
 # Every write and the API have a named limit (accounts/limits.py, docs/security.md).
 AGORA_RATE_LIMITS: dict[str, str] = {}
+# Key of the HMACs that stand in for register entries and access codes (see
+# docs/polls.md); derived from SECRET_KEY when empty.
+AGORA_VERIFICATION_KEY = env.str("AGORA_VERIFICATION_KEY", default="")
 RATELIMIT_USE_CACHE = "default"
 # Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
@@ -293,6 +313,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ---------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("AGORA_SITE_NAME", default="Agora")
 WAGTAILADMIN_BASE_URL = env.str("AGORA_BASE_URL", default="http://127.0.0.1:8000")
+# The site's own search (search/): the PostgreSQL text-search configuration that
+# stems and drops stop words for the city's language (`manage.py rebuild_search`
+# after changing it). SQLite uses FTS5 with the Porter stemmer.
+AGORA_SEARCH_LANGUAGE = env.str(
+    "AGORA_SEARCH_LANGUAGE",
+    default={
+        "en": "english",
+        "es": "spanish",
+        "ru": "russian",
+        "de": "german",
+        "fr": "french",
+    }.get(LANGUAGE_CODE, "simple"),
+)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = [
     "csv",

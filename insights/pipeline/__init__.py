@@ -3,8 +3,11 @@
 Stages (numpy, scipy and scikit-learn only; no Django):
 
 * ``vectorise``: any-language texts -> unit vectors (char + word TF-IDF, LSA).
-* ``cluster``: topic clusters with automatic k and a :class:`ClusterModel`
-  that assigns new ideas and tells when a re-run is due.
+* ``embed``: multilingual sentence embeddings from a packaged model (optional).
+* ``spectral``: topics by spectral clustering of character LSA + embeddings on
+  a 16-NN graph, k by modularity.
+* ``cluster``: :class:`ClusterModel` that assigns new ideas and tells when a
+  re-run is due (and the older k-means helpers).
 * ``label``: c-TF-IDF keywords (CJK-aware) and short labels.
 * ``summarise``: MMR representative ideas, each line listing the ideas it
   stands for, and cluster figures (authors, supports, states, weeks, places).
@@ -25,6 +28,7 @@ from .analyse import (
 )
 from .cluster import ClusterModel, choose_k, cluster_vectors
 from .duplicates import SimilarityIndex, find_duplicates, most_similar
+from .embed import SentenceEncoder, backend_name, load_encoder
 from .label import cluster_keywords, make_label
 from .opinions import opinion_groups
 from .polis import (
@@ -39,6 +43,7 @@ from .polis import (
     read_votes,
     votes_to_matrix,
 )
+from .spectral import combine, spectral_topics
 from .summarise import cluster_stats, mmr_select, summarise_cluster
 from .types import (
     Cluster,
@@ -70,6 +75,7 @@ __all__ = [
     "PolisComment",
     "PolisVote",
     "RepresentativeComment",
+    "SentenceEncoder",
     "SimilarityIndex",
     "SummaryLine",
     "TextAnalysis",
@@ -80,13 +86,16 @@ __all__ = [
     "analyse_texts_json",
     "analyse_votes",
     "analyse_votes_json",
+    "backend_name",
     "choose_k",
     "cluster_keywords",
     "cluster_stats",
     "cluster_vectors",
+    "combine",
     "comments_to_documents",
     "find_duplicates",
     "last_votes",
+    "load_encoder",
     "make_label",
     "mmr_select",
     "most_similar",
@@ -96,6 +105,7 @@ __all__ = [
     "read_last_votes",
     "read_participants_votes",
     "read_votes",
+    "spectral_topics",
     "summarise_cluster",
     "tokenize",
     "votes_to_matrix",

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
-from .cluster import ClusterModel, cluster_vectors
+from .cluster import ClusterModel
 from .duplicates import find_duplicates, lexical_verifier
-from .label import cluster_keywords, make_label
+from .embed import backend_name, load_encoder
+from .label import OTHER_TOPICS, catch_all_clusters, cluster_keywords, make_label
+from .language import boilerplate_sentences, strip_boilerplate
 from .opinions import opinion_groups
 from .polis import (
     read_comments,
@@ -26,9 +29,12 @@ from .polis import (
     read_participants_votes,
     votes_to_matrix,
 )
+from .spectral import combine, spectral_topics
 from .summarise import cluster_stats, summarise_cluster
 from .types import Cluster, Document, DuplicatePair, OpinionGroups, VoteMatrix
 from .vectorise import LsaVectoriser, Vectoriser
+
+AUTO = "auto"
 
 __all__ = [
     "TextAnalysis",
@@ -50,8 +56,11 @@ class TextAnalysis:
     duplicates: tuple[DuplicatePair, ...]
     model: ClusterModel
     k_chosen_automatically: bool
-    silhouette_scores: dict[int, float] = field(default_factory=dict)
+    # Modularity of the topic split for each k tried (automatic k only).
+    k_scores: dict[int, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    backend: str = ""  # which text representation ran, in words
+    embedded_now: int = 0  # texts the encoder had to embed in this run
 
     def to_json(self, extended: bool = False) -> dict[str, Any]:
         """The ``analyse_texts`` CLI format; ``extended`` adds stats per cluster.
@@ -65,6 +74,7 @@ class TextAnalysis:
             item: dict[str, Any] = {
                 "id": c.id,
                 "label": c.label,
+                "other": c.catch_all,
                 "keywords": list(c.keywords),
                 "size": c.size,
                 "members": list(c.members),
@@ -116,6 +126,8 @@ def analyse_texts(
     max_duplicate_pairs: int = 10_000,
     vectoriser: Vectoriser | None = None,
     progress: Callable[[str], None] | None = None,
+    embeddings: np.ndarray | None = None,
+    encoder: Vectoriser | str | None = AUTO,
 ) -> TextAnalysis:
     """Cluster, label, summarise and de-duplicate residents' ideas.
 
@@ -127,6 +139,12 @@ def analyse_texts(
     zero vectors that join a cluster but are never duplicates.
     ``progress``, if given, is called with each stage's name as it finishes
     ("vectorise", "cluster", "label", "summarise", "duplicates").
+
+    Topics come from character LSA and sentence embeddings side by side (see
+    :func:`spectral.combine`). ``embeddings`` are stored vectors, one row per
+    document (an all-zero row means "not embedded yet"); rows missing are
+    embedded by ``encoder`` ("auto": :func:`embed.load_encoder`; ``None``:
+    character LSA only, also when no encoder is installed).
     """
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -141,28 +159,56 @@ def analyse_texts(
 
     documents = _as_documents(docs)
     texts = [d.text or "" for d in documents]
-    vec: Vectoriser = vectoriser or LsaVectoriser(seed=seed)
+    # Sentences repeated across many texts (a site's standard wording) would
+    # become a topic and a label of their own: topics and labels read without.
+    boilerplate = boilerplate_sentences(texts)
+    clean = [strip_boilerplate(t, boilerplate) for t in texts]
+    vec: Vectoriser = vectoriser or LsaVectoriser(seed=seed, word_weight=0.0)
     verify = None
     if isinstance(vec, LsaVectoriser):
-        vectors, features = vec.fit_transform_with_features(texts)
+        vectors, features = vec.fit_transform_with_features(clean)
         verify = lexical_verifier(features)
     else:
-        vectors = vec.fit_transform(texts)
+        vectors = vec.fit_transform(clean)
+    model_encoder = load_encoder() if encoder == AUTO else encoder
+    if isinstance(model_encoder, str):
+        raise ValueError(f"encoder must be a Vectoriser, None or {AUTO!r}")
+    emb, embedded_now = _embeddings(texts, embeddings, model_encoder)
+    if emb is None:
+        backend = backend_name() if encoder == AUTO else "character LSA only"
+    else:
+        name = getattr(model_encoder, "name", None) or "stored embeddings"
+        backend = f"{name} + character LSA"
+    topic_vectors = combine(vectors, emb)
     lap("vectorise")
-    labels, centroids, scores = cluster_vectors(vectors, n_clusters, seed=seed)
+    split = spectral_topics(topic_vectors, n_clusters, seed=seed)
+    labels = _by_size(split.labels)
+    n_topics = int(labels.max()) + 1 if len(labels) else 0
+    centroids = _centroids(vectors, labels, n_topics)
+    topic_centroids = _centroids(topic_vectors, labels, n_topics)
     lap("cluster")
-    keywords = cluster_keywords(texts, labels, n_keywords=n_keywords)
+    keywords = cluster_keywords(clean, labels, n_keywords=n_keywords)
+    coherence = [
+        float((topic_vectors[labels == c] @ topic_centroids[c]).mean())
+        for c in range(n_topics)
+    ]
+    loose = catch_all_clusters(coherence, np.bincount(labels, minlength=n_topics))
     lap("label")
     clusters = []
     label_texts = []
-    for c in range(len(centroids)):
+    for c in range(n_topics):
         idx = np.flatnonzero(labels == c)
         members = [documents[i] for i in idx]
         summary = summarise_cluster(
-            members, vectors[idx], centroids[c], n_summary_lines
+            members,
+            topic_vectors[idx],
+            topic_centroids[c],
+            n_summary_lines,
+            keywords=keywords[c],
+            boilerplate=boilerplate,
         )
         central = summary[0].text if summary else ""
-        label = make_label(keywords[c], central)
+        label = OTHER_TOPICS if c in loose else make_label(keywords[c], central)
         label_texts.append(label)
         clusters.append(
             Cluster(
@@ -172,7 +218,8 @@ def analyse_texts(
                 members=tuple(d.id for d in members),
                 summary=summary,
                 stats=cluster_stats(members),
-                coherence=float((vectors[idx] @ centroids[c]).mean()),
+                coherence=coherence[c],
+                catch_all=c in loose,
             )
         )
     lap("summarise")
@@ -191,9 +238,47 @@ def analyse_texts(
         duplicates=tuple(duplicates),
         model=model,
         k_chosen_automatically=n_clusters is None,
-        silhouette_scores=scores,
+        k_scores=split.modularity,
         timings=timings,
+        backend=backend,
+        embedded_now=embedded_now,
     )
+
+
+def _embeddings(
+    texts: list[str], stored: np.ndarray | None, encoder: Vectoriser | None
+) -> tuple[np.ndarray | None, int]:
+    """Stored rows completed by the encoder; None when neither is there."""
+    if stored is None:
+        if encoder is None:
+            return None, 0
+        return encoder.transform(texts), len(texts)
+    out = np.asarray(stored, dtype=np.float32).copy()
+    if out.shape[0] != len(texts):
+        raise ValueError("embeddings must have one row per document")
+    missing = [i for i in np.flatnonzero(~out.any(axis=1)) if texts[i].strip()]
+    if missing and encoder is not None:
+        out[missing] = encoder.transform([texts[i] for i in missing])
+    return out, len(missing) if encoder is not None else 0
+
+
+def _by_size(labels: np.ndarray) -> np.ndarray:
+    """Renumber so 0 is the biggest topic (ties: first member), for stable ids."""
+    if not len(labels):
+        return labels.astype(np.int64)
+    ids, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    order = sorted(range(len(ids)), key=lambda i: (-counts[i], first[i]))
+    remap = np.empty(int(ids.max()) + 1, dtype=np.int64)
+    remap[ids[order]] = np.arange(len(order))
+    return remap[labels]
+
+
+def _centroids(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    if k == 0:
+        return np.zeros((0, vectors.shape[1]), np.float32)
+    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, vectors)
+    return normalize(sums).astype(np.float32)
 
 
 def analyse_texts_json(
@@ -245,6 +330,8 @@ def opinion_groups_to_json(
         groups.append(item)
     out: dict[str, Any] = {
         "groups": groups,
+        "stability": None if result.stability is None else round(result.stability, 3),
+        "min_votes": result.min_votes,
         "participants": dict(result.assignments),
         "consensus": list(result.consensus),
         "divisive": list(result.divisive),

@@ -15,13 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from .vectorise import (
-    _CJK_RE,
-    CJK_STOP_CHARS,
-    is_stop_token,
-    normalise_text,
-    tokenize,
-)
+from .language import topic_tokens
+from .vectorise import _CJK_RE, CJK_STOP_CHARS, normalise_text
 
 __all__ = ["c_tf_idf", "cluster_keywords", "keyword_features", "make_label"]
 
@@ -34,15 +29,17 @@ def _join(a: str, b: str) -> str:
 
 
 def keyword_features(text: str) -> list[str]:
-    """Candidate keywords: non-stop tokens plus adjacent pairs (phrases).
+    """Candidate keywords: content words plus adjacent pairs (phrases).
 
-    Pairs are only formed between tokens with no stopword between them, so
-    "climate change" counts but "climate of change" does not.
+    The text's language is detected and its own stopwords removed (Korean is
+    split into morphemes first); pairs are only formed between words with no
+    stopword between them, so "climate change" counts but "climate of change"
+    does not.
     """
     features: list[str] = []
     prev: str | None = None
-    for tok in tokenize(text):
-        if is_stop_token(tok):
+    for tok in topic_tokens(text):
+        if tok is None:
             prev = None
             continue
         features.append(tok)
@@ -172,6 +169,31 @@ def _expand_cjk(
         if not grown:
             break
     return keyword
+
+
+OTHER_TOPICS = "Other topics"
+# A cluster this much looser than the median one is "everything else".
+CATCH_ALL_RATIO = 0.8
+
+
+def catch_all_clusters(
+    coherence: Sequence[float], sizes: Sequence[int] | np.ndarray
+) -> set[int]:
+    """Clusters that gather what fits nowhere else, to be shown as "Other topics".
+
+    With four or more clusters, the least coherent one (mean cosine of members
+    to their centre) is a catch-all when its coherence is below
+    ``CATCH_ALL_RATIO`` times the median of the others and it is no smaller
+    than the median cluster: a large, loose bag gets no fake label.
+    """
+    if len(coherence) < 4:
+        return set()
+    loosest = int(np.argmin(coherence))
+    others = [c for i, c in enumerate(coherence) if i != loosest]
+    big = sizes[loosest] >= float(np.median(sizes))
+    if big and coherence[loosest] < CATCH_ALL_RATIO * float(np.median(others)):
+        return {loosest}
+    return set()
 
 
 def make_label(keywords: Sequence[str], fallback_text: str = "", n: int = 3) -> str:

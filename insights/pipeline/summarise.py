@@ -11,9 +11,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .language import _key, split_sentences
 from .types import ClusterStats, Document, SummaryLine
+from .vectorise import normalise_text
 
-__all__ = ["cluster_stats", "mmr_select", "shorten", "summarise_cluster"]
+__all__ = [
+    "cluster_stats",
+    "mmr_select",
+    "shorten",
+    "summarise_cluster",
+    "summary_text",
+]
 
 # Representatives closer than this to an already chosen one add nothing new.
 NEAR_IDENTICAL = 0.98
@@ -72,12 +80,63 @@ def mmr_select(
     return chosen
 
 
+def _words(text: str) -> set[str]:
+    return {w for w in normalise_text(text).split() if len(w) > 2}
+
+
+def _repeats(sentence: str, title: str) -> bool:
+    """True when a sentence says the title again (contains or is mostly it)."""
+    s, t = _key(sentence), _key(title)
+    if not s or not t or s in t or t in s:
+        return True
+    a, b = _words(sentence), _words(title)
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.8
+
+
+def summary_text(
+    doc: Document,
+    keywords: Sequence[str] = (),
+    boilerplate: frozenset[str] = frozenset(),
+    max_chars: int = 200,
+) -> str:
+    """The title once, then the body's best sentence.
+
+    Without a separate title the first sentence stands for it. The best
+    sentence holds the most of the cluster's keywords (the earliest on ties),
+    and never repeats the title or a boilerplate sentence.
+    """
+    text = (doc.text or "").strip()
+    title = (doc.title or "").strip()
+    sentences = split_sentences(text)
+    if not title:
+        title = sentences[0] if sentences else text
+        sentences = sentences[1:]
+    title = title.rstrip(" .")
+    body = [
+        s
+        for s in sentences
+        if not _repeats(s, title) and _key(s) not in boilerplate and len(s) > 3
+    ]
+    if not body:
+        return shorten(title, max_chars)
+    lowered = [normalise_text(k) for k in keywords]
+    best = max(
+        range(len(body)),
+        key=lambda i: (sum(k in normalise_text(body[i]) for k in lowered), -i),
+    )
+    head = shorten(title, max_chars // 2)
+    room = max_chars - len(head) - 3
+    return f"{head} — {shorten(body[best], max(room, 40))}"
+
+
 def summarise_cluster(
     docs: Sequence[Document],
     vectors: np.ndarray,
     centroid: np.ndarray,
     n_lines: int = 3,
     max_chars: int = 200,
+    keywords: Sequence[str] = (),
+    boilerplate: frozenset[str] = frozenset(),
 ) -> tuple[SummaryLine, ...]:
     """Summary lines for one cluster; each lists the ideas it stands for.
 
@@ -97,7 +156,8 @@ def summarise_cluster(
         order = [int(members[i]) for i in np.argsort(-sims, kind="stable")]
         order.remove(rep)
         ids = (docs[rep].id, *(docs[i].id for i in order))
-        lines.append(SummaryLine(text=shorten(docs[rep].text, max_chars), idea_ids=ids))
+        text = summary_text(docs[rep], keywords, boilerplate, max_chars)
+        lines.append(SummaryLine(text=text, idea_ids=ids))
     return tuple(lines)
 
 

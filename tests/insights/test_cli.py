@@ -50,7 +50,14 @@ def test_analyse_votes_reads_a_polis_export(tmp_path):
         str(out),
     )
     result = json.loads(out.read_text())
-    assert set(result) == {"groups", "participants", "consensus", "divisive"}
+    assert set(result) == {
+        "groups",
+        "participants",
+        "consensus",
+        "divisive",
+        "stability",
+        "min_votes",
+    }
     assert len(result["groups"]) >= 2
     assert sum(g["size"] for g in result["groups"]) == len(result["participants"])
     group_ids = {g["id"] for g in result["groups"]}

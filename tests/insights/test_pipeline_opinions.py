@@ -103,7 +103,14 @@ def test_groups_agree_with_polis_on_real_conversation(data_dir):
         folder / "comments.csv",
         participants_votes_csv=folder / "participants-votes.csv",
     )
-    assert set(out) == {"groups", "participants", "consensus", "divisive"}
+    assert set(out) == {
+        "groups",
+        "participants",
+        "consensus",
+        "divisive",
+        "stability",
+        "min_votes",
+    }
     pv = read_participants_votes(folder / "participants-votes.csv")
     ref = {p: g for p, g in pv.group_ids.items() if g is not None}
     common = [p for p in ref if p in out["participants"]]
@@ -116,3 +123,36 @@ def test_groups_agree_with_polis_on_real_conversation(data_dir):
     assert all(isinstance(p, str) for p in out["participants"])
     # The folder form picks votes.csv (last vote wins) when it exists.
     assert analyse_polis_export(folder)["groups"]
+
+
+def test_groups_hold_still_when_a_few_voters_are_left_out(data_dir):
+    # The planner's question: would 5 % fewer voters have given other groups?
+    folder = data_dir / "vtaiwan.uberx"
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    full = opinion_groups(pv.matrix, seed=0)
+    assert len(full.groups) == 2  # Pol.is also found two groups here
+    assert full.stability is not None and full.stability >= 0.9
+    rng = np.random.default_rng(7)
+    scores = []
+    for _ in range(5):
+        keep = np.sort(
+            rng.choice(
+                len(pv.matrix.participant_ids),
+                int(0.95 * len(pv.matrix.participant_ids)),
+                replace=False,
+            )
+        )
+        sub = VoteMatrix(
+            [pv.matrix.participant_ids[i] for i in keep],
+            pv.matrix.comment_ids,
+            pv.matrix.values[keep],
+        )
+        again = opinion_groups(sub, seed=1)
+        common = [p for p in again.assignments if p in full.assignments]
+        scores.append(
+            adjusted_rand_score(
+                [full.assignments[p] for p in common],
+                [again.assignments[p] for p in common],
+            )
+        )
+    assert float(np.mean(scores)) >= 0.9

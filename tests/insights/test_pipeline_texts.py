@@ -59,7 +59,15 @@ def test_json_shape(petitions):
     out = analyse_texts_json(_docs(petitions)[:40], n_clusters=3)
     assert set(out) == {"clusters", "assignments", "duplicates"}
     for c in out["clusters"]:
-        assert set(c) == {"id", "label", "keywords", "size", "members", "summary"}
+        assert set(c) == {
+            "id",
+            "label",
+            "other",
+            "keywords",
+            "size",
+            "members",
+            "summary",
+        }
         assert c["size"] == len(c["members"])
         assert all(set(s) == {"text", "idea_ids"} for s in c["summary"])
     assert all(isinstance(k, str) for k in out["assignments"])

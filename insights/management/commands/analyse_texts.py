@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from insights import embeddings
 from insights.cli import read_text_rows, write_json
 from insights.pipeline import analyse_texts
 
@@ -39,9 +40,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--clusters {clusters} is more than the {len(docs)} texts in the file."
             )
-        analysis = analyse_texts(docs, n_clusters=clusters, seed=options["seed"])
+        analysis = analyse_texts(
+            docs,
+            n_clusters=clusters,
+            seed=options["seed"],
+            encoder=embeddings.encoder(),
+        )
         write_json(analysis.to_json(), options["out"])
         self.stdout.write(
             f"{len(docs)} texts, {len(analysis.clusters)} clusters, "
-            f"{len(analysis.duplicates)} near-duplicate pairs -> {options['out']}"
+            f"{len(analysis.duplicates)} near-duplicate pairs -> {options['out']}\n"
+            f"Backend: {analysis.backend}"
         )

@@ -29,10 +29,14 @@ function showIdeas(element) {
   const markers = [];
   for (const point of points) {
     const marker = L.marker([point.lat, point.lon], { title: point.title });
-    const link = document.createElement("a");
-    link.href = point.url;
-    link.textContent = point.title; // text, never HTML: titles are residents' words
-    marker.bindPopup(link);
+    // Text, never HTML: titles are residents' words.
+    let popup = document.createTextNode(point.title);
+    if (point.url) {
+      popup = document.createElement("a");
+      popup.href = point.url;
+      popup.textContent = point.title;
+    }
+    marker.bindPopup(popup);
     marker.addTo(map);
     markers.push(marker);
   }

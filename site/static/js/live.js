@@ -34,12 +34,34 @@ function announce(text) {
   window.setTimeout(() => { announcer.textContent = text; }, 50);
 }
 
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
+
+// A counted phrase ("3 posts") is rendered by the server in each plural form the
+// page's language needs (data-live-plural-one, -few, -many, -other, with the
+// server's number in it); the client picks the form and puts in the new number.
+function pluralPhrase(element, value) {
+  const forms = element.dataset;
+  const category = value === 0 && forms.livePluralZero !== undefined ? "zero" : pluralRules.select(value);
+  const key = `livePlural${category.charAt(0).toUpperCase()}${category.slice(1)}`;
+  const form = forms[key] ?? forms.livePluralOther;
+  return form === undefined ? null : form.replace(/\d+/, String(value));
+}
+
 function applyCounts(topic, counts) {
   for (const [name, value] of Object.entries(counts)) {
-    const selector = `[data-live-count="${CSS.escape(`${topic}:${name}`)}"]`;
-    for (const element of document.querySelectorAll(selector)) {
+    const key = CSS.escape(`${topic}:${name}`);
+    for (const element of document.querySelectorAll(`[data-live-count="${key}"]`)) {
       const hide = value === 0 && element.hasAttribute("data-live-hide-zero");
-      element.textContent = hide ? "" : String(value);
+      const phrase = pluralPhrase(element, value);
+      element.textContent = hide ? "" : (phrase ?? String(value));
+    }
+    // Progress towards a threshold (an idea's supports) moves with its count.
+    for (const element of document.querySelectorAll(`[data-live-progress="${key}"]`)) {
+      element.value = Math.min(value, Number(element.max) || value);
+    }
+    // Texts that are only true at zero ("No posts yet") go once there is one.
+    for (const element of document.querySelectorAll(`[data-live-empty-count="${key}"]`)) {
+      element.hidden = value > 0;
     }
   }
 }

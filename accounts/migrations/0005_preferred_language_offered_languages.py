@@ -16,7 +16,7 @@ def forget_withdrawn_languages(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_stakeholder_group'),
+        ('accounts', '0004_merge_0003_user_avatar_0003_verification_of_residents'),
     ]
 
     operations = [

@@ -1,0 +1,91 @@
+"""What the site's search knows of forums: threads and their posts (public forums only).
+
+Idea comments are posts too, but their host (ideas) registers them: forums cannot
+know which campaign a hosted thread belongs to.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from moderation.models import Visibility
+from search.index import Document, reindex
+from search.registry import register_kind
+
+from .models import Post, Thread
+
+
+def thread_document(thread: Thread) -> Document | None:
+    if not thread.forum_id or thread.visibility != Visibility.PUBLISHED:
+        return None
+    return Document(
+        title=thread.title,
+        url=thread.get_absolute_url(),
+        place_id=thread.forum_id,
+        author_name=str(thread.author) if thread.author_id else "",
+        created_at=thread.created_at,
+    )
+
+
+def post_document(post: Post) -> Document | None:
+    thread = post.thread
+    if (
+        not thread.forum_id
+        or thread.visibility != Visibility.PUBLISHED
+        or post.visibility != Visibility.PUBLISHED
+        or post.deleted_at is not None
+    ):
+        return None
+    return Document(
+        title=thread.title,
+        body=post.body,
+        url=post.get_absolute_url(),
+        place_id=thread.forum_id,
+        author_name=str(post.author) if post.author_id else "",
+        created_at=post.created_at,
+    )
+
+
+def _thread_posts(thread: Thread) -> list[tuple[str, list[int]]]:
+    ids = list(thread.posts.values_list("pk", flat=True))
+    return [("post", ids)]
+
+
+def _reindex_threads(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
+    reindex("thread", object_ids)
+
+
+def _reindex_posts(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
+    reindex("post", object_ids)
+
+
+def register() -> None:
+    from moderation.signals import content_visibility_changed
+
+    register_kind(
+        "thread",
+        label=_("Discussions"),
+        model=Thread,
+        document=thread_document,
+        queryset=lambda: Thread.objects.filter(forum__isnull=False).select_related(
+            "author"
+        ),
+        dependents=_thread_posts,
+    )
+    register_kind(
+        "post",
+        label=_("Posts"),
+        model=Post,
+        document=post_document,
+        queryset=lambda: (
+            Post.objects.filter(thread__forum__isnull=False)
+            .select_related("thread", "author")
+            .order_by("pk")
+        ),
+    )
+    content_visibility_changed.connect(
+        _reindex_threads, sender=Thread, dispatch_uid="forums.search_threads"
+    )
+    content_visibility_changed.connect(
+        _reindex_posts, sender=Post, dispatch_uid="forums.search_posts"
+    )

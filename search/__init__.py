@@ -1,0 +1,1 @@
+"""One search across everything residents and the city write (see docs/search.md)."""
