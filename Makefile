@@ -38,7 +38,7 @@ catalogues: $(MO_FILES)
 
 # Bring the catalogues up to date with the source (needs GNU gettext's xgettext and
 # msgmerge: `apt-get install gettext`); then translate what is new and `make test`.
-MESSAGES_IGNORE := -i .venv -i var -i staticfiles -i tests -i bench -i docs -i '*/vendor/*'
+MESSAGES_IGNORE := -i .venv -i var -i staticfiles -i build -i '*.egg-info' -i tests -i bench -i docs -i '*/vendor/*'
 messages: install
 	$(MANAGE) makemessages --all --no-obsolete $(MESSAGES_IGNORE)
 	$(MANAGE) makemessages --all --no-obsolete -d djangojs $(MESSAGES_IGNORE)

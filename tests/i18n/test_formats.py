@@ -32,13 +32,23 @@ def located_idea(db):
     return idea
 
 
-@pytest.mark.parametrize("language", ["en", "es", "ru"])
-def test_coordinates_read_as_one_pair_in_every_language(client, located_idea, language):
+@pytest.mark.parametrize(
+    ("language", "place"),
+    [
+        ("en", "50.87900° N, 4.70100° E"),
+        ("es", "50,87900° N; 4,70100° E"),
+        ("ru", "50,87900° с. ш.; 4,70100° в. д."),
+    ],
+)
+def test_coordinates_read_as_one_pair_in_every_language(
+    client, located_idea, language, place
+):
     html = in_language(client, language).get(located_idea.get_absolute_url())
     html = html.content.decode()
     assert f'<html lang="{language}">' in html
-    assert "(50.87900, 4.70100)" in html
-    assert "50,879" not in html
+    assert place in html
+    # never a decimal comma inside a comma-separated pair
+    assert "50,87900, 4,70100" not in html and "50,87900° N, 4" not in html
 
 
 @pytest.mark.parametrize("language", ["es", "ru"])

@@ -18,7 +18,17 @@ from django.test import override_settings
 BASE_DIR = Path(settings.BASE_DIR)
 DOMAINS = ("django", "djangojs")
 # What `make messages` leaves out (Makefile MESSAGES_IGNORE): not Agora's runtime text.
-NOT_SOURCE = {".git", ".venv", "var", "staticfiles", "tests", "bench", "docs", "locale"}
+NOT_SOURCE = {
+    ".git",
+    ".venv",
+    "var",
+    "staticfiles",
+    "build",
+    "tests",
+    "bench",
+    "docs",
+    "locale",
+}
 TRANSLATED = [
     code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE
 ]
@@ -89,7 +99,11 @@ def test_the_catalogues_are_current_with_the_source(tmp_path, monkeypatch):
         pytest.skip(message)
     shutil.copytree(BASE_DIR / "locale", tmp_path / "locale")
     for entry in BASE_DIR.iterdir():
-        if entry.name not in NOT_SOURCE and not entry.name.startswith("."):
+        if (
+            entry.name not in NOT_SOURCE
+            and not entry.name.startswith(".")
+            and not entry.name.endswith(".egg-info")
+        ):
             (tmp_path / entry.name).symlink_to(entry)
     monkeypatch.chdir(tmp_path)
     with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
