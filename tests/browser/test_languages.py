@@ -67,7 +67,14 @@ def assert_no_english(page, language: str) -> None:
     assert not left, f"English left on {page.url} in {language}: {left}"
 
 
+def open_menu(page) -> None:
+    """On a phone the header's menu (a <details>) is folded: unfold it."""
+    if not page.locator(".site-nav").is_visible():
+        page.locator(".site-menu__toggle").click()
+
+
 def switch_to(page, language_name: str, button: str) -> None:
+    open_menu(page)
     page.get_by_role("combobox").select_option(label=language_name)
     page.get_by_role("button", name=button).click()
 
@@ -112,6 +119,7 @@ def test_switching_to_spanish_then_russian(
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    open_menu(page)
     expect(page.get_by_role("link", name="Campaigns")).to_be_visible()
 
     for name, button, language, words in [
@@ -141,6 +149,7 @@ def test_switching_to_spanish_then_russian(
         page.goto(live_server.url + "/")
         switch_to(page, name, button)
         expect(page.locator("html")).to_have_attribute("lang", language)
+        open_menu(page)
         expect(page.get_by_role("link", name=words["nav"])).to_be_visible()
         assert_no_english(page, language)
 
