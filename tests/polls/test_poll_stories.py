@@ -274,3 +274,22 @@ def test_the_poll_page_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(40):
         page = client.get(poll.url)
     assert page.status_code == 200 and "Results so far" in page.content.decode()
+
+
+def test_a_poll_inside_a_campaign_links_its_ideas_and_has_one_discussion(client):
+    from forums.models import Thread
+    from tests.factories import IdeaFactory, make_campaign
+
+    campaign = make_campaign()
+    idea = IdeaFactory(campaign=campaign, title="Shade trees on Main Street")
+    poll = make_poll(parent=campaign, eligibility="account")
+    question = poll.questions.get()
+    question.ideas.add(idea)
+    question.save()  # a ParentalManyToManyField is written on save
+    assert poll.get_parent().specific == campaign
+    thread = Thread.objects.get(host_kind="poll", host_id=poll.pk)
+    assert poll.thread_id == thread.pk
+    page = client.get(poll.url).content.decode()
+    assert "Shade trees on Main Street" in page
+    assert idea.get_absolute_url() in page
+    assert "posts" in page  # the discussion block
