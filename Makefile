@@ -11,7 +11,7 @@ PORT   ?= 8000
 RUN_SETTINGS ?= config.settings.dev
 MANAGE := DJANGO_SETTINGS_MODULE=$(RUN_SETTINGS) $(PY) manage.py
 
-.PHONY: run test lint format bench install migrate clean screenshots
+.PHONY: run test lint format bench install migrate catalogues messages clean screenshots
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Agora needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
@@ -25,7 +25,25 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 install: $(STAMP)
 
-migrate: install
+# Translations: locale/<lang>/LC_MESSAGES/{django,djangojs}.po are the sources; the
+# .mo files are compiled here, in pure Python (Babel), never committed. See
+# docs/translating.md.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po | $(STAMP)
+	$(VENV)/bin/pybabel -q compile -l $(word 2,$(subst /, ,$<)) -i $< -o $@
+
+catalogues: $(MO_FILES)
+
+# Bring the catalogues up to date with the source (needs GNU gettext's xgettext and
+# msgmerge: `apt-get install gettext`); then translate what is new and `make test`.
+MESSAGES_IGNORE := -i .venv -i var -i staticfiles -i build -i '*.egg-info' -i tests -i bench -i docs -i '*/vendor/*'
+messages: install
+	$(MANAGE) makemessages --all --no-obsolete $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages --all --no-obsolete -d djangojs $(MESSAGES_IGNORE)
+
+migrate: install catalogues
 	@$(MANAGE) migrate --noinput -v0
 
 # Set up everything, load the demo city once, then serve on http://127.0.0.1:8000
@@ -62,7 +80,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/djhtml $$(git ls-files '*.html')
 
-test: lint
+test: lint catalogues
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest
 
 # Benchmarks print one JSON object per scenario (see bench/README.md).
@@ -75,4 +93,4 @@ screenshots: install
 	$(MANAGE) screenshots --base-url http://$(HOST):$(PORT) --out docs/screenshots
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache $(MO_FILES)

@@ -1,6 +1,7 @@
 """Every change of state about accounts goes through here (check_* validates, do_* writes)."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -22,6 +23,7 @@ from .models import (
     Verification,
     VerificationAudit,
     VerificationMethod,
+    recipient_language,
 )
 from .roles import Role, has_role
 from .topics import user_topic
@@ -151,24 +153,30 @@ def do_delete_account(actor: User, target: User, password: str) -> None:
 def do_notify(
     recipient: User,
     kind: str,
-    text: str,
+    text: str | Callable[[], str],
     url: str = "",
     actor: User | None = None,
 ) -> Notification | None:
     """Put a line in the recipient's inbox. Nobody is notified of their own doing.
+
+    Pass `text` as a function that translates it (`lambda: _("…") % {…}`): it is
+    called in the recipient's language, not in the language of whoever acted.
 
     Emits notification.created on user.<id> with the inbox line (the inbox's own
     template, in the recipient's language) and the new unread count for the badge.
     """
     if actor is not None and actor.pk == recipient.pk:
         return None
+    if callable(text):
+        with translation.override(recipient_language(recipient)):
+            text = text()
     with transaction.atomic():
         notification = Notification.objects.create(
             recipient=recipient, actor=actor, kind=kind, text=text[:500], url=url
         )
         unread = Notification.objects.unread().filter(recipient=recipient).count()
         topic = user_topic(recipient.pk)
-        with translation.override(recipient.preferred_language):
+        with translation.override(recipient_language(recipient)):
             html = render_to_string(
                 "accounts/notification.html", {"notification": notification}
             )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -23,6 +24,13 @@ class SignupDetailsForm(forms.Form):
         choices=settings.LANGUAGES,
         initial=settings.LANGUAGE_CODE,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Someone signing up on the Russian site most likely reads Russian.
+        current = get_language()
+        if current in dict(settings.LANGUAGES):
+            self.fields["preferred_language"].initial = current
 
     def clean_display_name(self) -> str:
         name = " ".join(self.cleaned_data["display_name"].split())

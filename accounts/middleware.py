@@ -18,7 +18,7 @@ class PreferredLanguageMiddleware:
             user is not None
             and user.is_authenticated
             and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
-            and user.preferred_language
+            and user.preferred_language in dict(settings.LANGUAGES)
         ):
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = translation.get_language()

@@ -37,6 +37,17 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+def offered_languages() -> list[tuple[str, str]]:
+    """The languages the site offers (settings.LANGUAGES): only complete ones."""
+    return list(settings.LANGUAGES)
+
+
+def recipient_language(user: "User") -> str:
+    """The language to write to someone in: theirs if the site offers it."""
+    language = getattr(user, "preferred_language", "")
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class User(AbstractUser):
     """An account. Residents sign up themselves; staff roles are groups (see roles.py).
 
@@ -69,7 +80,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=10,
-        choices=settings.LANGUAGES,
+        # A callable, so that offering a new language needs no migration.
+        choices=offered_languages,
         default=settings.LANGUAGE_CODE,
     )
     email_notifications = models.CharField(

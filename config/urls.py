@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.http import last_modified
+from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -18,6 +21,7 @@ from search import views as search_views
 handler429 = "accounts.views.too_many_requests"
 # A burst that exhausts the database pool answers 503 with Retry-After (home/views.py).
 handler500 = "home.views.server_error"
+CATALOGUES_LOADED = timezone.now()
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -27,6 +31,16 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # gettext() for site/static/js: the djangojs catalogue of LOCALE_PATHS only
+    # ("home" has no locale/ of its own; Wagtail's admin strings stay out), served
+    # as a same-origin script (CSP-safe). Catalogues change only with a deploy.
+    path(
+        "jsi18n/",
+        last_modified(lambda request, **kwargs: CATALOGUES_LOADED)(
+            JavaScriptCatalog.as_view(packages=["home"])
+        ),
+        name="javascript-catalog",
+    ),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("search/", search_views.site_search, name="search"),

@@ -5,7 +5,7 @@ queued as a task after the commit (forums.tasks); daily digests are sent by
 `manage.py send_notification_digests` (or the send_notification_digests task).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -36,7 +36,12 @@ def _deliver(notification: Notification | None, recipient: User) -> None:
 
 
 def _send(
-    recipient: User, kind: str, text: str, url: str, actor: User | None, post: Post
+    recipient: User,
+    kind: str,
+    text: Callable[[], str],
+    url: str,
+    actor: User | None,
+    post: Post,
 ) -> None:
     if actor is not None and recipient.pk == actor.pk:
         return
@@ -51,8 +56,10 @@ def mentions(post: Post, mentioned: Iterable[Any]) -> None:
         _send(
             user,
             "forums.mention",
-            _("%(name)s mentioned you in “%(title)s”")
-            % {"name": actor.display_name, "title": post.thread.title},
+            lambda: (
+                _("%(name)s mentioned you in “%(title)s”")
+                % {"name": actor.display_name, "title": post.thread.title}
+            ),
             post.get_absolute_url(),
             actor,
             post,
@@ -74,7 +81,7 @@ def new_post(post: Post, mentioned: list[Any]) -> None:
             _send(
                 answered,
                 "forums.reply",
-                _("%(name)s replied to your post in “%(title)s”") % values,
+                lambda: _("%(name)s replied to your post in “%(title)s”") % values,
                 url,
                 actor,
                 post,
@@ -95,7 +102,7 @@ def new_post(post: Post, mentioned: list[Any]) -> None:
         _send(
             follower,
             "forums.reply",
-            _("%(name)s replied in “%(title)s”") % values,
+            lambda: _("%(name)s replied in “%(title)s”") % values,
             url,
             actor,
             post,
@@ -108,8 +115,10 @@ def liked(post: Post, liker: User) -> None:
     _send(
         post.author,
         "forums.like",
-        _("%(name)s liked your post in “%(title)s”")
-        % {"name": liker.display_name, "title": post.thread.title},
+        lambda: (
+            _("%(name)s liked your post in “%(title)s”")
+            % {"name": liker.display_name, "title": post.thread.title}
+        ),
         post.get_absolute_url(),
         liker,
         post,

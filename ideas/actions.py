@@ -330,8 +330,10 @@ def _announce_new_idea(idea: Idea) -> None:
         do_notify(
             follow.user,
             "idea.created",
-            _("New idea in “%(campaign)s”: %(title)s")
-            % {"campaign": idea.campaign.title, "title": idea.title},
+            lambda: (
+                _("New idea in “%(campaign)s”: %(title)s")
+                % {"campaign": idea.campaign.title, "title": idea.title}
+            ),
             idea.get_absolute_url(),
             actor=idea.author,
         )
@@ -695,8 +697,12 @@ def _maybe_start_review(idea: Idea) -> None:
         do_notify(
             planner,
             "idea.review",
-            _("An idea reached the support threshold and awaits your answer: %(title)s")
-            % {"title": idea.title},
+            lambda: (
+                _(
+                    "An idea reached the support threshold and awaits your answer: %(title)s"
+                )
+                % {"title": idea.title}
+            ),
             idea.get_absolute_url(),
         )
 
@@ -806,11 +812,13 @@ def status_recipients(idea: Idea) -> list[User]:
 
 
 def _notify_status(idea: Idea, response: OfficialResponse, actor: User) -> None:
-    text = _("You said, we did: “%(title)s” is now %(state)s. %(answer)s") % {
-        "title": idea.title,
-        "state": response.get_to_state_display().lower(),
-        "answer": response.text,
-    }
+    def text() -> str:  # in each recipient's language
+        return _("You said, we did: “%(title)s” is now %(state)s. %(answer)s") % {
+            "title": idea.title,
+            "state": response.get_to_state_display().lower(),
+            "answer": response.text,
+        }
+
     made = []
     for recipient in status_recipients(idea):
         note = do_notify(recipient, "idea.status", text, idea.get_absolute_url(), actor)

@@ -15,11 +15,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.actions import do_notify
+from accounts.models import recipient_language
 from accounts.roles import Role, has_role
 from live import publish_on_commit
 
@@ -480,9 +481,12 @@ def _apply(
     )
     authors = _users({t.author_id for t in accepted if t.author_id})
     for target in accepted:
-        text = _notify_text(decision, target, reason)
         author = authors.get(target.author_id) if target.author_id else None
-        if text and author is not None:
+        if author is None:
+            continue
+        with translation.override(recipient_language(author)):
+            text = _notify_text(decision, target, reason)
+        if text:
             do_notify(author, f"moderation.{decision}", text, target.url, actor=None)
     _publish_decided(item_ids)
     result.decided = [t.item.pk if t.item else t.object_id for t in accepted]
@@ -715,11 +719,14 @@ def do_mark_duplicate(
             after={"duplicate_of": other.pk},
         )
         already = {u.pk for u in kind.supporters(other)}
-        text = _(
-            "An idea you support, “%(this)s”, was marked as a duplicate of "
-            "“%(other)s”. Your support stays where it is; if you agree, support "
-            "“%(other)s” too with one click on its page."
-        ) % {"this": this_label, "other": other_label}
+
+        def text() -> str:  # in each supporter's language
+            return _(
+                "An idea you support, “%(this)s”, was marked as a duplicate of "
+                "“%(other)s”. Your support stays where it is; if you agree, support "
+                "“%(other)s” too with one click on its page."
+            ) % {"this": this_label, "other": other_label}
+
         for user in kind.supporters(obj):
             if user.pk not in already:
                 do_notify(user, "moderation.duplicate", text, other_url + "#support")
@@ -728,11 +735,13 @@ def do_mark_duplicate(
             do_notify(
                 author,
                 "moderation.duplicate",
-                _(
-                    "A moderator marked your idea “%(this)s” as a duplicate of "
-                    "“%(other)s”. Its supports stay with it."
-                )
-                % {"this": this_label, "other": other_label},
+                lambda: (
+                    _(
+                        "A moderator marked your idea “%(this)s” as a duplicate of "
+                        "“%(other)s”. Its supports stay with it."
+                    )
+                    % {"this": this_label, "other": other_label}
+                ),
                 str(kind.url(obj)),
             )
         item = open_item_for(obj, lock=True)
@@ -860,11 +869,15 @@ def do_sanction(
             after={"sanction": kind, "until": until.isoformat() if until else None},
         )
         forget_sanction(user)
-        if kind == SanctionKind.WARNING:
-            text = _("A moderator sent you a warning: %(reason)s") % {"reason": reason}
-        else:
+
+        def text() -> str:  # in the resident's language
+            if kind == SanctionKind.WARNING:
+                return _("A moderator sent you a warning: %(reason)s") % {
+                    "reason": reason
+                }
             from .sanctions import refusal_message
 
-            text = refusal_message(sanction)
+            return refusal_message(sanction)
+
         do_notify(user, f"moderation.{kind}", text, "")
     return sanction

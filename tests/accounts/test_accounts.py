@@ -32,7 +32,7 @@ def sign_up(
             "password1": password,
             "password2": password,
             "display_name": name,
-            "preferred_language": "pl",
+            "preferred_language": "es",
         },
     )
 
@@ -42,7 +42,7 @@ def test_signup_sends_a_verification_mail_and_login_waits_for_it(client):
     assert response.status_code == 302
     user = User.objects.get(email="new@example.org")
     assert user.display_name == "Nina Newcomer"
-    assert user.preferred_language == "pl"
+    assert user.preferred_language == "es"
     assert has_role(user, Role.RESIDENT)
     assert len(mail.outbox) == 1
     assert not EmailAddress.objects.get(user=user).verified
@@ -150,7 +150,7 @@ def test_resident_edits_own_profile(resident_client, resident):
         reverse("accounts:profile"),
         {
             "display_name": "  Renamed   Resident ",
-            "preferred_language": "de",
+            "preferred_language": "ru",
             "email_notifications": "daily",
         },
     )

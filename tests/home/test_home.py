@@ -72,7 +72,7 @@ def test_health_check_needs_no_database(client, django_assert_num_queries):
 
 def test_language_switcher_changes_the_language(client):
     seed_home()
-    response = client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
     assert response.status_code == 302
     html = client.get("/").content.decode()
-    assert '<html lang="de">' in html
+    assert '<html lang="es">' in html

@@ -59,8 +59,10 @@ def test_coordinates_follow_the_readers_number_format():
     idea = Idea(lat=50.879, lon=-4.701)
     with translation.override("en"):
         assert coordinates(idea) == "50.87900° N, 4.70100° W"
-    with translation.override("de"):
-        assert coordinates(idea) == "50,87900° N, 4,70100° W"
+    with translation.override("es"):
+        assert coordinates(idea) == "50,87900° N; 4,70100° O"
+    with translation.override("ru"):
+        assert coordinates(idea) == "50,87900° с. ш.; 4,70100° з. д."
     assert coordinates(Idea()) == ""
 
 

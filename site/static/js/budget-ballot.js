@@ -2,6 +2,8 @@
 // points) left as the voter picks, and marks the form when it is over. Without
 // JavaScript the server checks the ballot and names the excess. Also keeps the
 // money bars' <progress> in step with live counts.
+// Words from Django's JavaScript catalogue (/jsi18n/, loaded by base.html).
+const gettext = window.gettext || ((text) => text);
 const format = (n) => Math.round(n).toLocaleString(document.documentElement.lang || undefined);
 
 function setup(form) {
@@ -22,8 +24,8 @@ function setup(form) {
     const left = limit - used;
     output.hidden = false;
     output.textContent = left >= 0
-      ? `${form.dataset.leftText} ${format(left)}${currency}`
-      : `${form.dataset.overText} ${format(-left)}${currency}`;
+      ? `${gettext("Left:")} ${format(left)}${currency}`
+      : `${gettext("Over by:")} ${format(-left)}${currency}`;
     output.classList.toggle("ballot-left--over", left < 0);
     form.querySelector("button[type=submit]").setAttribute("aria-disabled", left < 0 ? "true" : "false");
   };

@@ -18,9 +18,12 @@ function declaredTopics() {
   return topics;
 }
 
-function words(name, fallback) {
-  return (announcer && announcer.dataset[name]) || fallback;
-}
+// Words come from Django's JavaScript catalogue (/jsi18n/, a deferred script that
+// base.html loads before this module); without it the page speaks English.
+const gettext = window.gettext || ((text) => text);
+const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+const interpolate = window.interpolate || ((format, values) =>
+  format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])));
 
 // -- applying events -----------------------------------------------------------
 
@@ -139,7 +142,12 @@ function holdBack(container, elements, mode) {
     deferred.set(container, held);
   }
   held.items.push(...elements);
-  held.bar.textContent = words("newItems", "{n} new — show").replace("{n}", held.items.length);
+  const count = held.items.length;
+  held.bar.textContent = interpolate(
+    ngettext("%(count)s new item — show", "%(count)s new items — show", count),
+    { count },
+    true,
+  );
 }
 
 function applyHtml(data) {
@@ -184,10 +192,10 @@ function showStale() {
   bar.id = "live-stale";
   bar.className = "live-stale";
   bar.setAttribute("role", "status");
-  bar.append(words("stale", "This page has missed updates."), " ");
+  bar.append(gettext("This page has missed updates."), " ");
   const link = document.createElement("a");
   link.href = window.location.href;
-  link.textContent = words("reload", "Reload");
+  link.textContent = gettext("Reload");
   bar.append(link);
   document.getElementById("main")?.prepend(bar);
 }
@@ -198,11 +206,11 @@ function showStopped(reason) {
   bar.id = "live-stopped";
   bar.className = "live-stale";
   bar.setAttribute("role", "status");
-  bar.append(words("stopped", "Live updates have stopped on this page."), " ");
+  bar.append(gettext("Live updates have stopped on this page."), " ");
   if (reason) bar.append(reason, " ");
   const link = document.createElement("a");
   link.href = window.location.href;
-  link.textContent = words("reload", "Reload");
+  link.textContent = gettext("Reload");
   bar.append(link);
   document.getElementById("main")?.prepend(bar);
 }

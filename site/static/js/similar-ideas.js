@@ -1,14 +1,18 @@
 // "Has someone proposed this already?" while a resident types a new idea. The form
 // also shows similar ideas server-side on its preview step, so this only saves a click.
 const form = document.querySelector("form[data-similar-url]");
+// Words from Django's JavaScript catalogue (/jsi18n/, loaded by base.html).
+const gettext = window.gettext || ((text) => text);
 
 if (form) {
   const url = form.dataset.similarUrl;
   const title = form.querySelector("[name=title]");
   const description = form.querySelector("[name=description]");
   const box = form.parentElement.querySelector("[data-similar-results]");
-  const heading = form.dataset.similarHeading;
-  const intro = form.dataset.similarIntro;
+  const heading = gettext("Has someone proposed this already?");
+  const intro = gettext(
+    "These ideas look similar. You can support one of them instead, or go on with yours.",
+  );
   const exclude = form.dataset.similarExclude || "";
   let timer = null;
   let lastQuery = "";
