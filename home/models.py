@@ -39,9 +39,12 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from budgets.models import BudgetPage
         from forums.models import ForumIndexPage, ForumPage
         from forums.queries import forum_summaries
         from ideas.models import CampaignPage, campaign_cards
+        from polls.ballots import box_state
+        from polls.models import PollPage
 
         context = super().get_context(request, *args, **kwargs)
         # Phases and images are prefetched: no query per campaign card.
@@ -55,6 +58,24 @@ class HomePage(Page):
         context["forums"] = forum_summaries(forums, request.user)[:6]
         context["forum_index"] = (
             ForumIndexPage.objects.live().public().descendant_of(self).first()
+        )
+        # Decide: the polls and budgets a resident can take part in, newest first;
+        # two queries (each poll's ballot box comes with it).
+        polls = list(
+            PollPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("box")
+            .order_by("-first_published_at")[:6]
+        )
+        for poll in polls:
+            poll.state = box_state(poll.box) if poll.box_id else "not_open"
+        context["polls"] = polls
+        context["budgets"] = list(
+            BudgetPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .order_by("-first_published_at")[:6]
         )
         return context
 

@@ -76,3 +76,24 @@ def test_language_switcher_changes_the_language(client):
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert '<html lang="es">' in html
+
+
+def test_the_front_page_lists_polls_and_budgets_to_take_part_in(
+    client, django_assert_max_num_queries
+):
+    """A newcomer finds the city's votes and budgets from the front page, each with
+    its state, in a fixed number of queries however many there are."""
+    from tests.factories import make_budget, make_poll
+
+    open_poll = make_poll(title="Riverside park: what first?")
+    budget = make_budget(title="Neighbourhood budget")
+    client.get("/")  # warm the brand and site caches, as a running server has them
+    with django_assert_max_num_queries(30):
+        page = client.get("/").content.decode()
+    assert "Riverside park: what first?" in page and open_poll.url in page
+    assert "Neighbourhood budget" in page and budget.url in page
+    assert 'data-state="open"' in page
+    for n in range(5):
+        make_poll(title=f"Poll number {n}")
+    with django_assert_max_num_queries(30):
+        assert "Poll number 4" in client.get("/").content.decode()
