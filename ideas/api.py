@@ -116,7 +116,9 @@ def campaign_json(campaign: CampaignPage, request: HttpRequest) -> dict[str, Any
     }
 
 
-def _paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Any, dict[str, Any]]:
+def paginate(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Any, dict[str, Any]]:
+    """One page of an API list and its links; a bad page number is a 404, never a 500
+    (the polls API pages the same way)."""
     try:
         size = min(
             MAX_PAGE_SIZE, max(1, int(request.GET.get("page_size", DEFAULT_PAGE_SIZE)))
@@ -157,7 +159,7 @@ def campaigns(request: HttpRequest) -> JsonResponse:
         .order_by("-first_published_at", "pk")
         .prefetch_related("phases", "categories")
     )
-    page, meta = _paginate(request, qs)
+    page, meta = paginate(request, qs)
     results = []
     for campaign in page.object_list:
         # Use the prefetched rows, not the per-page-object queries.
@@ -203,7 +205,7 @@ def ideas(request: HttpRequest) -> JsonResponse:
     }.get(request.GET.get("sort", "id"))
     if ordering is None:
         return _bad_request("sort must be one of id, new, supported, discussed")
-    page, meta = _paginate(request, qs.order_by(*ordering))
+    page, meta = paginate(request, qs.order_by(*ordering))
     return JsonResponse(
         {**meta, "results": [idea_json(i, request) for i in page.object_list]}
     )

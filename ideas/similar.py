@@ -10,6 +10,7 @@ rebuild; only a process that never had one builds it while the visitor waits.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 
 from django.core.cache import cache
@@ -31,8 +32,11 @@ def _version_key(campaign_id: int) -> str:
 def current_version(campaign_id: int) -> int:
     version = cache.get(_version_key(campaign_id))
     if version is None:
-        cache.add(_version_key(campaign_id), 1, timeout=None)
-        version = cache.get(_version_key(campaign_id), 1)
+        # A fresh random start, not 1: after the cache is emptied (a Redis restart)
+        # a counter would start again at a number an index held in memory already
+        # carries, and that stale index would be served as current.
+        cache.add(_version_key(campaign_id), secrets.randbits(48), timeout=None)
+        version = cache.get(_version_key(campaign_id), 0)
     return int(version)
 
 
@@ -43,7 +47,7 @@ def mark_changed(campaign_id: int) -> None:
         try:
             cache.incr(_version_key(campaign_id))
         except ValueError:
-            cache.add(_version_key(campaign_id), 2, timeout=None)
+            cache.add(_version_key(campaign_id), secrets.randbits(48), timeout=None)
 
     transaction.on_commit(bump)
 

@@ -385,7 +385,11 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
     """Two columns of points, the most liked first: four queries whatever their number."""
     threads = {
         t.host_kind: t
-        for t in Thread.objects.filter(host_kind__in=list(POINT_HOSTS), host_id=idea.pk)
+        # The exclude names the partial unique index's own condition, so that
+        # SQLite's planner may use it (an IN alone does not imply it there).
+        for t in Thread.objects.filter(
+            host_kind__in=list(POINT_HOSTS), host_id=idea.pk
+        ).exclude(host_kind="")
     }
     columns = []
     shown: list[int] = []

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from accounts.limits import limit
+from ideas.api import paginate
 
 from . import actions
 from .models import PollPage, PollResult
-
-PAGE_SIZE = 50
 
 
 def poll_json(poll: PollPage, result: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -41,16 +39,10 @@ def poll_json(poll: PollPage, result: dict[str, Any] | None = None) -> dict[str,
 def polls(request: HttpRequest) -> JsonResponse:
     limit(request, "api_read")
     qs = PollPage.objects.live().public().select_related("box").order_by("-pk")
-    paginator = Paginator(qs, PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, ValueError):
-        raise Http404("no such page") from None
+    page, meta = paginate(request, qs)
     return JsonResponse(
         {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
+            **meta,
             "results": [poll_json(p) for p in page.object_list],
         }
     )

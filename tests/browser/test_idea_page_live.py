@@ -21,7 +21,7 @@ def test_comment_and_support_appear_live_on_the_other_residents_page(
 ):
     server = daphne_live_server
     campaign = make_campaign(support_threshold=50)
-    rosa = UserFactory(display_name="Rosa")
+    rosa, carl = UserFactory(display_name="Rosa"), UserFactory(display_name="Carl")
     ana, ben = UserFactory(display_name="Ana"), UserFactory(display_name="Ben")
     idea = do_propose_idea(
         rosa, campaign, title="Shade trees on Market Street", description="Plant them."
@@ -57,13 +57,14 @@ def test_comment_and_support_appear_live_on_the_other_residents_page(
         ).to_have_text("1")
         expect(page_b.locator("body")).to_have_attribute("data-live-state", "live")
 
-        # Ben's connection drops; meanwhile Ana comments again and Rosa supports.
+        # Ben's connection drops; meanwhile Ana comments again and Carl supports
+        # (Rosa proposed it: her own support would not count, docs/security.md).
         context_b.set_offline(True)
         expect(page_b.locator("body")).not_to_have_attribute("data-live-state", "live")
         page_a.get_by_label("Your reply").fill("And benches under them, please.")
         page_a.get_by_role("button", name="Post reply").click()
         expect(page_a.get_by_text("And benches under them")).to_be_visible()
-        do_support_idea(rosa, idea)
+        do_support_idea(carl, idea)
         context_b.set_offline(False)
 
         # Back online: what he missed is replayed, in order, once.

@@ -36,13 +36,20 @@ def _city():
     return campaign, forum
 
 
+def open_menu(page) -> None:
+    """On a phone the header's menu (a <details>) is folded: unfold it first."""
+    if not page.locator(".site-nav").is_visible():
+        page.locator(".site-menu__toggle").click()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_visitor_searches_and_narrows_by_kind(live_server, new_page, width):
     _city()
     page = new_page()
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Search").first.click()
+    open_menu(page)
+    page.locator(".site-nav").get_by_role("link", name="Search").click()
     page.get_by_label("Search campaigns, ideas and discussions").fill('"trees (')
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("status")).to_contain_text("2 results")
@@ -71,7 +78,8 @@ def test_login_returns_to_the_page(live_server, new_page, password, width):
     page = new_page()
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + campaign.url + "?sort=new")
-    page.get_by_role("link", name="Log in").first.click()
+    open_menu(page)
+    page.locator(".site-nav").get_by_role("link", name="Log in", exact=True).click()
     page.get_by_label("Email").fill(resident.email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()

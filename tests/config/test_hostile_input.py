@@ -34,8 +34,10 @@ from tests.factories import (
     NotificationFactory,
     PostFactory,
     UserFactory,
+    make_budget,
     make_campaign,
     make_forum,
+    make_poll,
 )
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +197,11 @@ def _build_world() -> World:
     report = InsightReportFactory(campaign=campaign)
     notification = NotificationFactory(recipient=resident)
     ct = ContentType.objects.get_for_model(Post)
+    # Page types with required fields get a real page from their factory.
+    poll = make_poll()
+    budget = make_budget(projects=[("Benches by the pond", 1_000)])
     objects = [idea, campaign, forum, post.thread, post, report, notification, resident]
+    objects += [poll, budget, budget.projects.get()]
     ids = [str(o.pk) for o in objects] + [str(ct.pk), "1"]
 
     # A live page of every page type, including types other apps add later: a
