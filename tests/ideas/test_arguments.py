@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
+from accounts.limits import RateLimited
 from forums.actions import do_set_post_like
 from forums.models import Post, Thread
 from ideas import actions
@@ -71,8 +72,8 @@ def test_points_are_short_sided_and_rate_limited(idea):
         actions.do_add_point(ana, idea, "sideways", "A fine point.")
     cache.clear()
     actions.do_add_point(ana, idea, "for", "A first good point.")
-    # The forums posting interval applies to points like any post.
-    with pytest.raises(actions.IdeaError):
+    # The forums posting interval applies to points like any post (429 over HTTP).
+    with pytest.raises(RateLimited):
         actions.do_add_point(ana, idea, "against", "And at once another one.")
     assert Post.objects.filter(author=ana).count() == 1
 
