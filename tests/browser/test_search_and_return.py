@@ -85,4 +85,5 @@ def test_login_returns_to_the_page(live_server, new_page, password, width):
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(live_server.url + campaign.url + "?sort=new")
     expect(page.get_by_role("heading", name="Greener streets")).to_be_visible()
+    open_menu(page)
     expect(page.get_by_role("link", name="Rosa Resident")).to_be_visible()

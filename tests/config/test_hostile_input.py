@@ -337,14 +337,13 @@ def test_no_url_of_the_site_answers_a_hostile_client_with_a_server_error():
     _probe_everything(admin=False)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "Wagtail 8.0's own admin views still answer some hostile input from staff "
-        "with 500 (redirect to a POSTed 'next' in workflow and lock views, "
-        "AttributeError in choosers and listings); see docs/security.md. Not strict: "
-        "it passes once they are fixed."
-    ),
-    strict=False,
+# Wagtail 8.0's own admin views still answer some hostile input from staff with 500
+# (redirect to a POSTed 'next' in workflow and lock views, AttributeError in choosers
+# and listings; docs/security.md). Until they are fixed this pass is a probe, run on
+# demand (about 5 minutes a database), not part of every run: it would only xfail.
+@pytest.mark.skipif(
+    not os.environ.get("AGORA_ADMIN_PROBE"),
+    reason="probe of Wagtail's admin with hostile input: AGORA_ADMIN_PROBE=1 runs it",
 )
 def test_no_admin_url_answers_a_hostile_staff_member_with_a_server_error():
     _probe_everything(admin=True)
