@@ -36,6 +36,12 @@ class CleanInputMiddleware:
     - NUL characters are removed from query parameters and form fields (names and
       values): PostgreSQL cannot store them in text and no resident types them.
     - An integer URL argument outside the 64-bit range names nothing: 404.
+    - In the Wagtail admin, a `next` that is not a path on this site is dropped,
+      so its views fall back to their own destination: they hand `next` to
+      `redirect()`, which reads anything else as a view name (NoReverseMatch, 500).
+    - A formset that claims more than 1000 forms (Django's own cap on a formset)
+      is refused with 400: Wagtail's admin formsets would build each of them,
+      and the request would run for minutes.
     (Invalid UTF-8 is already replaced by Django when it decodes the query;
     integers beyond 64 bits in parameters are handled by the database layer,
     see config/sqlite.py.)
@@ -51,6 +57,19 @@ class CleanInputMiddleware:
             request.GET = _without_nul(request.GET)
         if request.method == "POST" and request.content_type in FORM_TYPES:
             request.POST = _without_nul(request.POST)
+            if _claims_too_many_forms(request.POST):
+                from django.http import HttpResponseBadRequest
+
+                return HttpResponseBadRequest(
+                    "A form in this request claimed more than 1000 rows.",
+                    content_type="text/plain; charset=utf-8",
+                )
+        if request.path_info.startswith(
+            tuple(settings.CONTENT_SECURITY_POLICY_ADMIN_PREFIXES)
+        ):
+            request.GET = _without_foreign_next(request, request.GET)
+            if request.method == "POST" and request.content_type in FORM_TYPES:
+                request.POST = _without_foreign_next(request, request.POST)
         return self.get_response(request)
 
     def process_view(
@@ -71,15 +90,23 @@ class CleanInputMiddleware:
     ) -> HttpResponseBase | None:
         """In the Wagtail admin (third-party views we do not write), a value the
         view could not read (`ValueError`, `ValidationError`: "Field 'id' expected
-        a number") is the client's bad input, not our failure: 400, with the
-        traceback logged at WARNING for whoever upgrades Wagtail. Our own views
-        validate their input and are never excused here."""
+        a number"; a form field it expected and did not get,
+        `MultiValueDictKeyError`) is the client's bad input, not our failure: 400,
+        with the traceback logged at WARNING for whoever upgrades Wagtail; a page
+        number past a listing's end (`EmptyPage`) names nothing: 404. Our own
+        views validate their input and are never excused here."""
         from django.core.exceptions import ValidationError
+        from django.core.paginator import EmptyPage
         from django.http import HttpResponseBadRequest
+        from django.utils.datastructures import MultiValueDictKeyError
 
         admin = tuple(settings.CONTENT_SECURITY_POLICY_ADMIN_PREFIXES)
-        if not request.path_info.startswith(admin) or not isinstance(
-            exception, ValueError | ValidationError
+        if not request.path_info.startswith(admin):
+            return None
+        if isinstance(exception, EmptyPage):
+            raise Http404 from exception
+        if not isinstance(
+            exception, ValueError | ValidationError | MultiValueDictKeyError
         ):
             return None
         logger.warning(
@@ -91,6 +118,7 @@ class CleanInputMiddleware:
         )
 
 
+MAX_FORMSET_FORMS = 1000  # django.forms.formsets.DEFAULT_MAX_NUM
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -105,3 +133,31 @@ def _without_nul(data: QueryDict) -> QueryDict:
         )
     cleaned._mutable = False
     return cleaned
+
+
+def _without_foreign_next(request: HttpRequest, data: QueryDict) -> QueryDict:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    values = data.getlist("next")
+    if not values or all(
+        v.startswith("/")
+        and url_has_allowed_host_and_scheme(v, allowed_hosts={request.get_host()})
+        for v in values
+    ):
+        return data
+    cleaned = data.copy()
+    del cleaned["next"]
+    cleaned._mutable = False
+    return cleaned
+
+
+def _claims_too_many_forms(data: QueryDict) -> bool:
+    for key, values in data.lists():
+        if key.endswith("-TOTAL_FORMS"):
+            for value in values:
+                digits = value.strip().lstrip("+")
+                if digits.isdigit() and (
+                    len(digits) > 6 or int(digits) > MAX_FORMSET_FORMS
+                ):
+                    return True
+    return False

@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import QuerySet
 from modelsearch.backends import database
+from modelsearch.backends.base import EmptySearchResults
 
 # Anything that is neither a word character nor whitespace separates words.
 NOT_A_WORD = re.compile(r"[^\w\s]+|_+")
@@ -29,6 +31,19 @@ def clean_query(query: str) -> str:
     return " ".join(w for w in words if w not in FTS_OPERATORS)[:MAX_QUERY_CHARS]
 
 
+class NothingFound(EmptySearchResults):
+    """No results, for a query with no words left (`"`, bad UTF-8), that still
+    names its model as a queryset does: the admin's listings read
+    `object_list.model`, and the backend's own empty results leave it None."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model
+
+    def _clone(self) -> NothingFound:
+        return self.__class__(self.model)
+
+
 def SearchBackend(params: dict[str, Any]) -> Any:  # noqa: N802 (Wagtail's name)
     backend = database.SearchBackend(params)
 
@@ -38,6 +53,13 @@ def SearchBackend(params: dict[str, Any]) -> Any:  # noqa: N802 (Wagtail's name)
         ) -> Any:
             if isinstance(query, str):
                 query = clean_query(query)
+                if not query:
+                    model = (
+                        model_or_queryset.model
+                        if isinstance(model_or_queryset, QuerySet)
+                        else model_or_queryset
+                    )
+                    return NothingFound(model)
             return super()._search(compiler, query, model_or_queryset, **kwargs)
 
     backend.__class__ = WordsOnly

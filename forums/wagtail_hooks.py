@@ -2,33 +2,23 @@
 author, state). Changes of state stay in forums.actions and the moderation queue, so
 the listings are for reading; only superusers may use the edit forms."""
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
+
+from accounts.admin_policies import register_no_add_policy
 
 from .models import Post, Thread
 
-
-class NoCreatePolicy(ModelPermissionPolicy):
-    """Threads and posts are made only by forums.actions (a thread needs its forum
-    or host and its first post), so the admin never offers "Add": its form would
-    make a row the database's constraints refuse (a 500)."""
-
-    def user_has_permission(self, user: Any, action: str) -> bool:
-        if action == "add":
-            return False
-        return bool(super().user_has_permission(user, action))
-
-    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
+# Threads and posts are made only by forums.actions (a thread needs its forum or
+# host and its first post): the admin offers no "Add". Registered here, before the
+# viewsets below ask the registry for their policy.
+register_no_add_policy(Thread)
+register_no_add_policy(Post)
 
 
 class ThreadViewSet(ModelViewSet):
     model = Thread
-    permission_policy = NoCreatePolicy(Thread)
     copy_view_enabled = False
     icon = "comment"
     menu_label = _("Threads")
@@ -48,7 +38,6 @@ class ThreadViewSet(ModelViewSet):
 
 class PostViewSet(ModelViewSet):
     model = Post
-    permission_policy = NoCreatePolicy(Post)
     copy_view_enabled = False
     icon = "comment"
     menu_label = _("Posts")

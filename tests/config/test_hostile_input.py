@@ -78,10 +78,35 @@ EXCLUDED = {
     # Wagtail's deliberate error page for superusers: it raises by design.
     "admin/failwhale/",
 }
-# Known defects of third-party views, reported upstream-worthy, not yet fixed:
-# Wagtail 8.0's choose-external-link reads request.POST["url"] as None when the
-# form is not a link form (AttributeError); staff only.
-KNOWN_THIRD_PARTY = {"POST /admin/choose-external-link/"}
+# Known defects of Wagtail 8.0's own admin views, staff only, each reproduced with
+# any POST (not input we could clean): report upstream, remove when fixed.
+KNOWN_THIRD_PARTY = {
+    # reads request.POST["url"] as None when the form is not a link form
+    "POST /admin/choose-external-link/",
+    # the root page has no parent (None.permissions_for_user / None.id)
+    "POST /admin/pages/1/set_position/",
+    "POST /admin/pages/1/lock/",
+    "POST /admin/pages/1/unlock/",
+    # a management form that validates without its import_file_name (KeyError)
+    "POST /admin/redirects/import/process/",
+    # a search together with a filter in the image and document listings and
+    # choosers: modelsearch cannot apply the filter (a Coalesce() it cannot read,
+    # AttributeError; "tags__name" is no FilterField, FilterFieldError)
+    "GET /admin/images/?",
+    "GET /admin/images/chooser/?",
+    "GET /admin/images/chooser/results/?",
+    "GET /admin/documents/?",
+    "GET /admin/documents/chooser/?",
+    "GET /admin/documents/chooser/results/?",
+}
+# Agora's own admin views: every admin value. The rest of the admin is Wagtail's.
+OUR_ADMIN = (
+    "admin/snippets/",
+    "admin/forum_threads/",
+    "admin/forum_posts/",
+    "admin/moderation/",
+    "admin/settings/",
+)
 
 # Parameter names every view is sent, besides those its forms and the code name.
 COMMON_NAMES = {"q", "page", "id", "pk", "order", "sort", "next", "format", "limit"}
@@ -329,6 +354,13 @@ def _pick(client: Client, paths: list[str]) -> list[str]:
     return paths[:1]
 
 
+def _in_turn(items: list[str], turn: int, count: int) -> list[str]:
+    """`count` of `items`, starting at `turn`: successive patterns get the others."""
+    if not items:
+        return items
+    return list(dict.fromkeys(items[(turn + k) % len(items)] for k in range(count)))
+
+
 NO_LIMITS = dict.fromkeys(DEFAULT_RATES, "")
 
 
@@ -337,15 +369,10 @@ def test_no_url_of_the_site_answers_a_hostile_client_with_a_server_error():
     _probe_everything(admin=False)
 
 
-# Wagtail 8.0's own admin views still answer some hostile input from staff with 500
-# (redirect to a POSTed 'next' in workflow and lock views, AttributeError in choosers
-# and listings; docs/security.md). Until they are fixed this pass is a probe, run on
-# demand (about 5 minutes a database), not part of every run: it would only xfail.
-@pytest.mark.skipif(
-    not os.environ.get("AGORA_ADMIN_PROBE"),
-    reason="probe of Wagtail's admin with hostile input: AGORA_ADMIN_PROBE=1 runs it",
-)
 def test_no_admin_url_answers_a_hostile_staff_member_with_a_server_error():
+    """Every admin pattern, strictly no 5xx. Agora's own admin views get every
+    admin value; Wagtail's own views (200 patterns) one value each, in turn, so a
+    run stays near a minute. AGORA_ADMIN_PROBE=full sends them every value."""
     _probe_everything(admin=True)
 
 
@@ -371,6 +398,7 @@ def _probe_everything(*, admin: bool) -> None:
     probes["staff"].client.force_login(world.staff)
 
     covered = probed = 0
+    full_admin = os.environ.get("AGORA_ADMIN_PROBE") == "full"
     only = os.environ.get("HOSTILE_ONLY")  # a prefix, to look at one area while fixing
     for pattern in patterns:
         is_admin_pattern = pattern.startswith(("admin/", "documents/"))
@@ -392,8 +420,14 @@ def _probe_everything(*, admin: bool) -> None:
             hostile_paths = _fill(pattern, HOSTILE_PATH_INTS, HOSTILE_PATH_STRINGS)
             hostile_paths = [p for p in hostile_paths if p not in paths]
         covered += 1
-        if is_admin:
+        if is_admin and (full_admin or pattern.startswith(OUR_ADMIN)):
             plan = [("staff", ADMIN_VALUES, False)]
+            if not full_admin:
+                hostile_paths = _in_turn(hostile_paths, probed, 2)
+        elif is_admin:
+            # Wagtail's own view: one value and one hostile path, in turn.
+            plan = [("staff", (ADMIN_VALUES[probed % len(ADMIN_VALUES)],), False)]
+            hostile_paths = _in_turn(hostile_paths, probed, 1)
         else:
             # A resident reaches every write; staff the views a resident may not
             # see; an anonymous visitor gets the values that broke public pages.

@@ -3,7 +3,12 @@ the moderator has something to do, the dates tell one story, and the demo accoun
 can be shown again."""
 
 import io
+import os
 import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -17,10 +22,16 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_city_is_ready_to_try(client, tmp_path):
     out = io.StringIO()
-    with override_settings(DEBUG=True, VAR_DIR=tmp_path):
+    with (
+        override_settings(DEBUG=True, VAR_DIR=tmp_path),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
         call_command("seed_demo", stdout=out)
-    # Quiet: one line, no page-by-page log, no passwords among the start-up lines.
+    # Quiet: one line, no page-by-page log, no passwords among the start-up lines,
+    # and no warning (a live fragment's form once warned of a missing CSRF token).
     assert out.getvalue().count("\n") == 1, out.getvalue()
+    assert [str(w.message) for w in caught] == []
     assert "@agora.test" not in out.getvalue()
 
     # --- search finds what the demo holds --------------------------------------
@@ -113,3 +124,23 @@ def test_demo_accounts_says_what_to_do_without_a_file(tmp_path):
         pytest.raises(CommandError, match="seed_demo"),
     ):
         call_command("demo_accounts")
+
+
+def test_starting_the_site_prints_no_warning():
+    """`make run` starts manage.py three times (migrate, seed, serve): loading the
+    apps and the admin's hooks warns of nothing (Wagtail once warned that the forums'
+    viewsets registered their permission policy)."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-W", "default", "manage.py", "check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"},
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
