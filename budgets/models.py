@@ -24,6 +24,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from ideas.models import MapCentre
 from moderation.models import ModeratableContent
 
 from .counting import EQUAL_SHARES, EQUAL_SHARES_COMPARISON, GREEDY
@@ -45,7 +46,7 @@ class CountingRule(models.TextChoices):
     )
 
 
-class BudgetPage(Page):
+class BudgetPage(Page, MapCentre):
     """One participatory budget: the money, the phase, who may vote and how it is
     counted. Edited by city staff in the page tree; the phase moves by staff
     actions (budgets.actions) so that every move is checked and published live."""
@@ -103,18 +104,7 @@ class BudgetPage(Page):
         blank=True,
         help_text=_("Comma-separated."),
     )
-    map_lat = models.FloatField(
-        _("map centre latitude"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    map_lon = models.FloatField(
-        _("map centre longitude"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    # A budget's map opens wider than a campaign's (its projects span the city).
     map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=12)
     # A replayed election keeps the Pabulib file it came from; its votes are open data.
     source_file = models.TextField(
@@ -154,7 +144,7 @@ class BudgetPage(Page):
             heading=_("Who may vote"),
         ),
         MultiFieldPanel(
-            [FieldPanel("map_lat"), FieldPanel("map_lon"), FieldPanel("map_zoom")],
+            MapCentre.map_panels,
             heading=_("Map"),
         ),
         FieldPanel("attribution"),

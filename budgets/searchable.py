@@ -1,12 +1,10 @@
 """What the site's search knows of budgets: the budget pages and their public projects
 (unfeasible ones too, with their published reason, as the budget page shows them)."""
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Visibility
-from search.index import Document, reindex
+from search.index import Document
 from search.registry import register_kind
 
 from .models import BudgetPage, Feasibility, Project
@@ -41,10 +39,6 @@ def project_document(project: Project) -> Document | None:
     )
 
 
-def _reindex_projects(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
-    reindex("project", object_ids)
-
-
 def register() -> None:
     from moderation.signals import content_visibility_changed
 
@@ -62,7 +56,5 @@ def register() -> None:
         document=project_document,
         queryset=lambda: Project.objects.all(),
         states=dict(Feasibility.choices),
-    )
-    content_visibility_changed.connect(
-        _reindex_projects, sender=Project, dispatch_uid="budgets.search_projects"
+        reindex_on=content_visibility_changed,
     )

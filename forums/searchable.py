@@ -4,12 +4,10 @@ Idea comments are posts too, but their host (ideas) registers them: forums canno
 know which campaign a hosted thread belongs to.
 """
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Visibility
-from search.index import Document, reindex
+from search.index import Document
 from search.registry import register_kind
 
 from .models import Post, Thread
@@ -53,14 +51,6 @@ def _thread_posts(thread: Thread) -> list[tuple[str, list[int]]]:
     return [("post", ids)]
 
 
-def _reindex_threads(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
-    reindex("thread", object_ids)
-
-
-def _reindex_posts(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
-    reindex("post", object_ids)
-
-
 def register() -> None:
     from moderation.signals import content_visibility_changed
 
@@ -73,6 +63,7 @@ def register() -> None:
             "author"
         ),
         dependents=_thread_posts,
+        reindex_on=content_visibility_changed,
     )
     register_kind(
         "post",
@@ -84,10 +75,5 @@ def register() -> None:
             .select_related("thread", "author")
             .order_by("pk")
         ),
-    )
-    content_visibility_changed.connect(
-        _reindex_threads, sender=Thread, dispatch_uid="forums.search_threads"
-    )
-    content_visibility_changed.connect(
-        _reindex_posts, sender=Post, dispatch_uid="forums.search_posts"
+        reindex_on=content_visibility_changed,
     )

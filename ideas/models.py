@@ -88,7 +88,31 @@ class CampaignKind(models.TextChoices):
     REPORTS = "reports", _("Reports (311): every submission is answered on a clock")
 
 
-class CampaignPage(Page):
+class MapCentre(models.Model):
+    """Where a page's map opens: the centre and zoom staff set, for pages whose
+    things sit on a map (campaigns here, participatory budgets)."""
+
+    map_lat = models.FloatField(
+        _("map centre latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    map_lon = models.FloatField(
+        _("map centre longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=13)
+
+    map_panels = [FieldPanel("map_lat"), FieldPanel("map_lon"), FieldPanel("map_zoom")]
+
+    class Meta:
+        abstract = True
+
+
+class CampaignPage(Page, MapCentre):  # noqa: DJ008 (Page gives __str__: the title)
     """One question the city asks its residents, with its phases and rules.
 
     Edited by city staff in the page tree; what residents may do at any moment
@@ -127,19 +151,6 @@ class CampaignPage(Page):
         default=False,
         help_text=_("Ideas may carry a point on a map."),
     )
-    map_lat = models.FloatField(
-        _("map centre latitude"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    map_lon = models.FloatField(
-        _("map centre longitude"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
-    map_zoom = models.PositiveSmallIntegerField(_("map zoom"), default=13)
     support_threshold = models.PositiveIntegerField(
         _("support threshold"),
         default=50,
@@ -211,12 +222,7 @@ class CampaignPage(Page):
             heading=_("Report routing"),
         ),
         MultiFieldPanel(
-            [
-                FieldPanel("location_asked"),
-                FieldPanel("map_lat"),
-                FieldPanel("map_lon"),
-                FieldPanel("map_zoom"),
-            ],
+            [FieldPanel("location_asked"), *MapCentre.map_panels],
             heading=_("Map"),
         ),
         FieldPanel("attribution"),

@@ -11,55 +11,52 @@ import secrets
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from accounts.images import ImageRefused, Problem, rewrite_image
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
-class PhotoRefused(ValueError):
+class PhotoRefused(ImageRefused):
     """The file is not a photo we accept; the message says what to send instead."""
+
+
+def _refusals() -> dict[Problem, str]:
+    return {
+        Problem.TOO_LARGE: _(
+            "The photo is larger than 5 MB. Please send a smaller one."
+        ),
+        Problem.WRONG_FORMAT: _("Send the photo as a JPEG, PNG or WebP image."),
+        Problem.TOO_MANY_PIXELS: _(
+            "The photo has too many pixels. Please send a smaller one."
+        ),
+        Problem.UNREADABLE: _(
+            "That file could not be read as a photo. Send a JPEG, PNG or WebP image."
+        ),
+    }
+
+
+def _write_photo(image: Image.Image, fmt: str, out: io.BytesIO) -> None:
+    # The same format as sent; a fresh save carries no EXIF, XMP or ICC position data.
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    image.save(out, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
 
 
 def sanitise_photo(upload: UploadedFile) -> ContentFile:
     """Return a clean copy of the photo (no EXIF, upright), or raise PhotoRefused."""
-    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise PhotoRefused(
-            _("The photo is larger than 5 MB. Please send a smaller one.")
-        )
-    upload.seek(0)
-    try:
-        with Image.open(upload) as probe:
-            fmt = probe.format or ""
-            width, height = probe.size
-            probe.verify()
-        if fmt not in ALLOWED_FORMATS:
-            raise PhotoRefused(_("Send the photo as a JPEG, PNG or WebP image."))
-        if width * height > MAX_PHOTO_PIXELS:
-            raise PhotoRefused(
-                _("The photo has too many pixels. Please send a smaller one.")
-            )
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image) or image
-            if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            out = io.BytesIO()
-            # A fresh save carries no EXIF, XMP or ICC position data.
-            image.save(out, format=fmt, **({"quality": 88} if fmt != "PNG" else {}))
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise PhotoRefused(
-            _("That file could not be read as a photo. Send a JPEG, PNG or WebP image.")
-        ) from exc
-    return ContentFile(
-        out.getvalue(), name=f"{secrets.token_hex(8)}.{ALLOWED_FORMATS[fmt]}"
+    data, fmt = rewrite_image(
+        upload,
+        max_bytes=MAX_PHOTO_BYTES,
+        max_pixels=MAX_PHOTO_PIXELS,
+        write=_write_photo,
+        refusals=_refusals(),
+        refused=PhotoRefused,
     )
+    return ContentFile(data, name=f"{secrets.token_hex(8)}.{ALLOWED_FORMATS[fmt]}")
 
 
 # --- a photo kept across the "check for similar ideas" step --------------------

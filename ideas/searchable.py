@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forums.models import Post
 from moderation.models import Visibility
-from search.index import Document, reindex
+from search.index import Document
 from search.registry import register_kind
 
 from .discussion import IDEA_HOST
@@ -118,14 +118,6 @@ def _idea_comments(idea: Idea) -> list[tuple[str, list[int]]]:
     return [("comment", ids)]
 
 
-def _reindex_ideas(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
-    reindex("idea", object_ids)
-
-
-def _reindex_comments(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
-    reindex("comment", object_ids)
-
-
 def register() -> None:
     from moderation.signals import content_visibility_changed
 
@@ -144,6 +136,7 @@ def register() -> None:
         queryset=lambda: Idea.objects.select_related("author"),
         dependents=_idea_comments,
         states=dict(IdeaState.choices),
+        reindex_on=content_visibility_changed,
     )
     register_kind(
         "comment",
@@ -151,10 +144,5 @@ def register() -> None:
         model=Post,
         document=comment_document,
         queryset=_comments_queryset,
-    )
-    content_visibility_changed.connect(
-        _reindex_ideas, sender=Idea, dispatch_uid="ideas.search_ideas"
-    )
-    content_visibility_changed.connect(
-        _reindex_comments, sender=Post, dispatch_uid="ideas.search_comments"
+        reindex_on=content_visibility_changed,
     )

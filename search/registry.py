@@ -9,7 +9,8 @@ An app describes each searchable model once, in its `ready()`:
     )
 
 Saving or deleting an instance keeps its entry current (signals connected here);
-changes that bypass `save()` (moderation's bulk visibility updates) call
+changes that bypass `save()` (moderation's bulk visibility updates) arrive through
+the signal given as `reindex_on` (sent with `object_ids`), or call
 `search.index.reindex(kind, ids)`. See docs/search.md.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,25 @@ def register_kind(
     dependents: Callable[[Any], Iterable[tuple[str, list[int]]]] | None = None,
     states: dict[str, Any] | None = None,
     connect_signals: bool = True,
+    reindex_on: Signal | None = None,
 ) -> SearchKind:
+    """`reindex_on`: a signal whose sender is `model`, sent with `object_ids` when
+    instances change without `save()`; their entries are brought up to date."""
     kind = SearchKind(name, label, model, document, queryset, dependents, states)
     _kinds[name] = kind
+    if reindex_on is not None:
+
+        def changed_in_bulk(sender: Any, object_ids: list[int], **kwargs: Any) -> None:
+            from .index import reindex
+
+            reindex(name, object_ids)
+
+        reindex_on.connect(
+            changed_in_bulk,
+            sender=model,
+            dispatch_uid=f"search-bulk-{name}",
+            weak=False,
+        )
     if connect_signals:
         post_save.connect(
             _saved, sender=model, dispatch_uid=f"search-save-{name}", weak=False
