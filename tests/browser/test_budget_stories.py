@@ -57,13 +57,15 @@ def _page_without_js(browser, server, user):
     return context, context.new_page()
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 def test_knapsack_ballot_with_javascript_shows_the_money_left(
-    browser, daphne_live_server
+    browser, daphne_live_server, width
 ):
     server = daphne_live_server
     budget = _voting_budget(PlannerFactory())
     context, page = logged_in_page(browser, server, _verified())
     try:
+        page.set_viewport_size({"width": width, "height": 900})
         page.goto(server.url + budget.url)
         left = page.locator("[data-ballot-left]")
         expect(left).to_have_text("Left: 1,000 EUR")
@@ -78,6 +80,14 @@ def test_knapsack_ballot_with_javascript_shows_the_money_left(
         page.get_by_role("button", name="Cast my ballot").click()
         expect(page.get_by_text("Your ballot is in the box")).to_be_visible()
         assert BallotBox.objects.get(key=f"budget.{budget.pk}").ballot_count == 1
+        # Nothing of the ballot page scrolls sideways on a phone.
+        assert (
+            page.evaluate(
+                "document.documentElement.scrollWidth - "
+                "document.documentElement.clientWidth"
+            )
+            <= 0
+        )
     finally:
         context.close()
 

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_search_and_return import open_menu
 from tests.factories import TEST_PASSWORD, UserFactory, make_forum
 
 pytestmark = [
@@ -16,17 +17,20 @@ def log_in(page, base_url, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    open_menu(page)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def test_two_residents_discuss_and_ana_is_notified(live_server, new_page):
+@pytest.mark.parametrize("width", [1280, 390])
+def test_two_residents_discuss_and_ana_is_notified(live_server, new_page, width):
     make_forum("Town square", rules="<p>Be kind.</p>")
     ana = UserFactory(display_name="Ana Lima")
     ben = UserFactory(display_name="Ben Okafor")
 
     a = new_page()
+    a.set_viewport_size({"width": width, "height": 900})
     log_in(a, live_server.url, ana.email)
-    a.get_by_role("link", name="Forums").first.click()
+    a.locator(".site-nav").get_by_role("link", name="Forums").click()
     a.get_by_role("link", name="Town square").click()
     expect(a.get_by_text("Be kind.")).to_be_visible()
     a.get_by_label("Title").fill("Shade trees for the bus stops")
@@ -38,6 +42,7 @@ def test_two_residents_discuss_and_ana_is_notified(live_server, new_page):
     thread_url = a.url
 
     b = new_page()
+    b.set_viewport_size({"width": width, "height": 900})
     log_in(b, live_server.url, ben.email)
     b.goto(thread_url)
     expect(b.locator(".post__body em")).to_have_text("tough")
@@ -52,6 +57,7 @@ def test_two_residents_discuss_and_ana_is_notified(live_server, new_page):
     expect(a.locator(".site-nav .badge")).to_have_text(
         "2"
     )  # the mention stands for the reply
+    open_menu(a)
     a.get_by_role("link", name="Notifications").click()
     expect(
         a.get_by_text("Ben Okafor mentioned you in “Shade trees for the bus stops”")

@@ -260,3 +260,42 @@ def test_a_resident_adds_a_picture_and_the_city_its_colours(
     expect(page.get_by_text("Your picture is saved.")).to_be_visible()
     expect(page.locator(".avatar-editor img.avatar")).to_be_visible()
     expect(page.locator("#avatar")).to_be_focused()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_resident_proposes_an_idea_with_a_photo_and_a_point_on_the_map(
+    live_server, open_page, width, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AGORA_MAP_TILES_URL = "/static/no-tiles/{z}/{x}/{y}.png"
+    seed_home()
+    campaign = make_campaign(location_asked=True, map_lat=50.88, map_lon=4.70)
+    author = UserFactory()
+    page = open_page(live_server.url, width, author)
+    page.goto(live_server.url + f"/ideas/campaign/{campaign.pk}/propose/")
+    page.get_by_label("Title").fill("A drinking fountain in Lime Park")
+    page.get_by_label("Description").fill("Children and runners need water.")
+    page.get_by_label("Photo").set_input_files(str(jpeg_file(tmp_path)))
+    page.get_by_label("Address or place").fill("Lime Park, north gate")
+    # A tap on the map places the idea: the picker fills the coordinates.
+    picker = page.locator(".idea-map--picker.leaflet-container")
+    expect(picker).to_be_visible()
+    picker.scroll_into_view_if_needed()
+    picker.click()
+    expect(page.get_by_label("Latitude")).not_to_have_value("")
+    expect(page.locator(".idea-map--picker .leaflet-marker-icon")).to_have_count(1)
+    lat = float(page.get_by_label("Latitude").input_value())
+    lon = float(page.get_by_label("Longitude").input_value())
+    page.get_by_role("button", name="Publish my idea").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "A drinking fountain in Lime Park"
+    )
+    expect(page.locator("img.idea__photo")).to_be_visible()
+    expect(page.locator(".idea__place")).to_contain_text("Lime Park, north gate")
+    expect(page.locator("#idea-map .leaflet-marker-icon")).to_have_count(1)
+    idea = Idea.objects.get(author=author)
+    assert idea.photo
+    assert (round(idea.lat, 5), round(idea.lon, 5)) == (round(lat, 5), round(lon, 5))
+    # The map opened on the campaign's centre, so the tap landed near it.
+    assert abs(idea.lat - 50.88) < 0.1 and abs(idea.lon - 4.70) < 0.1

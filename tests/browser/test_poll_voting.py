@@ -17,10 +17,12 @@ from tests.factories import CityAdminFactory, UserFactory, make_poll
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def logged_in_context(browser, server, user):
+def logged_in_context(browser, server, user, width=1280):
     client = Client()
     client.force_login(user)
-    context = browser.new_context(locale="en-GB")
+    context = browser.new_context(
+        locale="en-GB", viewport={"width": width, "height": 900}
+    )
     context.set_default_timeout(15_000)
     context.add_cookies(
         [
@@ -34,8 +36,9 @@ def logged_in_context(browser, server, user):
     return context
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 def test_resident_verifies_votes_and_finds_the_ballot_in_the_published_log(
-    browser, daphne_live_server
+    browser, daphne_live_server, width
 ):
     server = daphne_live_server
     admin = CityAdminFactory()
@@ -46,7 +49,7 @@ def test_resident_verifies_votes_and_finds_the_ballot_in_the_published_log(
         questions=[("Which first?", "single", ["Benches", "Trees"], None)],
     )
     rosa = UserFactory(display_name="Rosa")
-    context = logged_in_context(browser, server, rosa)
+    context = logged_in_context(browser, server, rosa, width)
     try:
         page = context.new_page()
         page.goto(server.url + poll.url)
