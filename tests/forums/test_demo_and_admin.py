@@ -53,6 +53,9 @@ def test_the_admin_offers_no_add_form_for_threads_or_posts(client):
     admin = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)
     assert client.get("/admin/forum_threads/").status_code == 200
+    # A search with no words left (a lone quote) is an empty listing, not a 500.
+    for url in ("/admin/forum_threads/", "/admin/forum_posts/"):
+        assert client.get(url, {"q": '"'}).status_code == 200
     # A thread needs its forum (or host) and first post: only forums.actions makes one.
     for url in ("/admin/forum_threads/new/", "/admin/forum_posts/new/"):
         assert client.post(url, {"title": "x"}).status_code in {302, 403}

@@ -46,3 +46,36 @@ def test_residents_cannot_reach_the_bulk_answer(resident_client, campaign, resid
         {"state": "accepted", "text": "Self-accepted"},
     )
     assert Idea.objects.get(pk=idea.pk).state == IdeaState.PUBLISHED
+
+
+def test_staff_search_the_ideas_and_the_admin_makes_none(client, campaign):
+    """An idea is made only by ideas.actions; the admin's listing finds ideas by
+    their words (it once failed on SQLite for any search) and offers no Add."""
+    from tests.factories import UserFactory as People
+
+    actions.do_propose_idea(
+        People(), campaign, title="Fountain by the gate", description="Cold water."
+    )
+    actions.do_propose_idea(People(), campaign, title="Benches", description="Rest.")
+    client.force_login(People(is_superuser=True, is_staff=True))
+    found = client.get("/admin/snippets/ideas/idea/", {"q": "water"})
+    assert found.status_code == 200
+    html = found.content.decode()
+    assert "Fountain by the gate" in html and "Benches" not in html
+    # A query with no words left finds nothing, and says so (no 500).
+    nothing = client.get("/admin/snippets/ideas/idea/", {"q": '"'})
+    assert nothing.status_code == 200
+    assert "Fountain by the gate" not in nothing.content.decode()
+
+    before = Idea.objects.count()
+    assert client.post(
+        "/admin/snippets/ideas/idea/add/", {"title": "x"}
+    ).status_code in {
+        302,
+        403,
+    }
+    # The chooser has no creation form: its "create" URL names nothing.
+    for model in ("idea", "department", "meeting"):
+        response = client.post(f"/admin/snippets/choose/ideas/{model}/create/", {})
+        assert response.status_code in {403, 404}
+    assert Idea.objects.count() == before
