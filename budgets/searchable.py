@@ -4,22 +4,14 @@
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Visibility
-from search.index import Document
+from search.index import Document, page_document
 from search.registry import register_kind
 
 from .models import BudgetPage, Feasibility, Project
 
 
 def budget_document(budget: BudgetPage) -> Document | None:
-    if not budget.live:
-        return None
-    return Document(
-        title=budget.title,
-        body=budget.intro,
-        url=budget.url or "",
-        place_id=budget.pk,
-        created_at=budget.first_published_at,
-    )
+    return page_document(budget, budget.intro)
 
 
 def project_document(project: Project) -> Document | None:

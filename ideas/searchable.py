@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forums.models import Post
 from moderation.models import Visibility
-from search.index import Document
+from search.index import Document, page_document
 from search.registry import register_kind
 
 from .discussion import IDEA_HOST
@@ -26,13 +26,7 @@ def campaign_document(campaign: CampaignPage) -> Document | None:
         strip_tags(str(text))
         for text in campaign.intro.stream_block.get_searchable_content(campaign.intro)
     )
-    return Document(
-        title=campaign.title,
-        body=f"{campaign.question}\n{intro}",
-        url=campaign.url or "",
-        place_id=campaign.pk,
-        created_at=campaign.first_published_at,
-    )
+    return page_document(campaign, f"{campaign.question}\n{intro}")
 
 
 def idea_document(idea: Idea) -> Document | None:

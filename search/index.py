@@ -34,6 +34,20 @@ class Document:
     created_at: datetime | None = None
 
 
+def page_document(page: Any, body: str) -> Document | None:
+    """A Wagtail page's entry (a campaign, a budget): found while it is live, with
+    the page itself as its place."""
+    if not page.live:
+        return None
+    return Document(
+        title=page.title,
+        body=body,
+        url=page.url or "",
+        place_id=page.pk,
+        created_at=page.first_published_at,
+    )
+
+
 def _entry_fields(doc: Document) -> dict[str, Any]:
     return {
         "title": str(doc.title)[:300],
