@@ -27,6 +27,7 @@ from wagtail.search import index
 from moderation.models import ModeratableContent
 
 from .counting import EQUAL_SHARES, EQUAL_SHARES_COMPARISON, GREEDY
+from .editor import BallotTermsLockedNotice, BudgetPageForm
 from .phases import PHASE_ACTIONS, Action, BudgetPhase
 
 
@@ -126,6 +127,7 @@ class BudgetPage(Page):
 
     content_panels = [
         *Page.content_panels,
+        BallotTermsLockedNotice(heading=_("Voting has started")),
         FieldPanel("intro"),
         MultiFieldPanel(
             [
@@ -161,6 +163,7 @@ class BudgetPage(Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
+    base_form_class = BudgetPageForm
     subpage_types: list[str] = []
 
     class Meta:
