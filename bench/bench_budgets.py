@@ -415,12 +415,12 @@ def part_check(state: State, args: argparse.Namespace) -> None:
             **check,
             "lost": receipts - check["counted"],
             "double": check["counted"] - check["distinct_voters"],
+            "voters_who_did_not_vote": state.data["voters"] - receipts,
             "ok": check["roll"]
             == check["counted"]
             == check["ballot_rows"]
             == check["box_count"]
             == receipts
-            == state.data["voters"]
             and check["running_counts_equal_recount"]
             and check["chain_ok"],
         }
