@@ -25,8 +25,10 @@ command holds the machine's bench lock for long (the steps share the database an
    total of the tally = receipts issued = voters, lost, double, chain verified.
 5. `count`: both rules on the ballots in the box (`budget_count`: seconds and the
    counting process's peak memory), pabutools' greedy and Equal Shares on the first
-   `--pabutools-sample` ballots against Agora's (same winners?); then publishing the
-   results (close, log, both rules stored) and the results page over HTTP.
+   `--pabutools-sample` ballots against Agora's (same winners?).
+6. `results`: publishing the results (close the box, publish its log, count both
+   rules on the box's ballots, store every explanation) and the results page over
+   HTTP (`budget_results`).
 """
 
 from __future__ import annotations
@@ -437,6 +439,11 @@ def part_count(state: State, args: argparse.Namespace) -> None:
         env, "bench.bench_budgets:pabutools_sample", budget, args.pabutools_sample
     )
     emit({"bench": "budget_count_pabutools", **out, "load": os.getloadavg()[0]})
+
+
+def part_results(state: State, args: argparse.Namespace) -> None:
+    env = state.env()
+    budget = state.data["budget"]
     published = call(env, "bench.bench_budgets:publish", budget)
     server = Server(env, start_timeout=START_TIMEOUT)
     try:
@@ -475,6 +482,7 @@ PARTS = {
     "action": part_action,
     "check": part_check,
     "count": part_count,
+    "results": part_results,
 }
 
 
