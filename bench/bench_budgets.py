@@ -1,21 +1,34 @@
-"""Participatory budgets at Madrid's scale: ballots cast over HTTP and results counted.
+"""Participatory budgets at Madrid's scale: ballots cast over HTTP, integrity, both
+counting rules at 100,000 ballots, the results page. Prints one JSON object per figure.
 
-    python bench/bench_budgets.py [--http 10000] [--total 100000] [--projects 300] [--processes 4]
-                                  [--workers 16] [--count-ballots 100000] [--pabutools-sample 2000]
+    BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/agora_budgets \\
+        python bench/bench_budgets.py [--part all] [--total 100000] [--http 10000]
+            [--projects 300] [--processes 1] [--workers 16] [--action-processes 2]
+            [--pabutools-sample 2000] [--state DIR]
 
-PostgreSQL only (BENCH_POSTGRES_URL, dropped and created anew). Prints JSON lines:
+PostgreSQL only. Servers, Django steps and load come from bench.run's harness
+(`Server`, `call`, `post_forms`, `emit`); `--part` runs one step, so that no timed
+command holds the machine's bench lock for long (the steps share the database and
+`--state`):
 
-* budget_ballots_http: a real Daphne (production settings) on loopback; --http
-  verified residents with sessions each cast one knapsack ballot (POST with CSRF)
-  through the real view, from --workers concurrent connections: ballots per second,
-  latency percentiles, statuses.
-* budget_ballots_action: the rest up to --total cast through the same actions the
-  view calls (check_cast_ballot + do_cast_ballot), in this machine's one process.
-* budget_integrity: voter roll = counted ballots = box count = --total, 0 lost.
-* budget_count: both rules on the --total approval ballots over --projects
-  projects, read from polls' ballot box: seconds per rule and the counting
-  process's peak memory; and pabutools' own greedy and Equal Shares on a sample of
-  the same ballots, for comparison.
+1. `setup` (untimed): a fresh database; `--total` verified residents; a knapsack
+   budget of 5,000,000 EUR over `--projects` feasible projects, in its voting phase;
+   `--http` sessions.
+2. `http`: `--http` residents (real sessions, CSRF cookie + token) POST a knapsack
+   ballot to /budgets/<id>/ballot/ on Daphne (production settings) over
+   `--processes` processes; one in 20 submits twice at the same moment (one of the
+   two must be refused). `budget_ballots_http`: ballots/s, latency, statuses.
+3. `action [--count N]`: the next N (default: all remaining) through the actions
+   the view calls (check_cast_ballot + do_cast_ballot), in `--action-processes`
+   processes (the issue allows this when HTTP for all would take > 20 minutes).
+4. `check`: `budget_integrity`: voter roll = counted ballots = box count = running
+   total of the tally = receipts issued = voters, lost, double, chain verified.
+5. `count`: both rules on the ballots in the box (`budget_count`: seconds and the
+   counting process's peak memory), pabutools' greedy and Equal Shares on the first
+   `--pabutools-sample` ballots against Agora's (same winners?).
+6. `results`: publishing the results (close the box, publish its log, count both
+   rules on the box's ballots, store every explanation) and the results page over
+   HTTP (`budget_results`).
 """
 
 from __future__ import annotations
@@ -23,373 +36,486 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
+import random
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PY, Server, log, manage, reset_postgres, server_env  # noqa: E402
+from bench.run import (  # noqa: E402
+    FormPost,
+    Server,
+    call,
+    call_many,
+    emit,
+    latency_ms,
+    log,
+    manage,
+    post_forms,
+    reset_postgres,
+    server_env,
+)
 
-# The same ballots wherever they are cast: voter i's choice depends only on i.
-CHOICE = """
-import random
-def choice(i, projects, total):
+TOTAL = 5_000_000
+START_TIMEOUT = 300
+
+
+def choice(i: int, projects: list[list[int]], total: int = TOTAL) -> list[str]:
+    """Voter i's knapsack ballot, the same wherever it is cast: 1 to 12 projects,
+    popular ones likelier, kept within the money."""
     rng = random.Random(i)
-    k = rng.randint(1, 12)
     weights = [1 / (j + 1) ** 0.8 for j in range(len(projects))]
-    picked = {}
-    for j in rng.choices(range(len(projects)), weights=weights, k=k):
+    picked: dict[int, int] = {}
+    for j in rng.choices(range(len(projects)), weights=weights, k=rng.randint(1, 12)):
         picked[projects[j][0]] = projects[j][1]
     out, spent = [], 0
     for pk, cost in picked.items():
         if spent + cost <= total:
-            out.append(str(pk)); spent += cost
+            out.append(str(pk))
+            spent += cost
     return out
-"""
-
-SETUP = """
-import django, json, sys, random
-django.setup()
-from django.contrib.sessions.backends.db import SessionStore
-from accounts.models import User, Verification
-from budgets.actions import do_change_phase
-from budgets.models import BudgetPage, Feasibility, Project
-from home.demo import seed_home
-n_total, n_http, n_projects = (int(a) for a in sys.argv[1:4])
-home, _ = seed_home()
-budget = home.add_child(instance=BudgetPage(
-    title="Bench budget", slug="bench-budget", total=5_000_000, currency="EUR",
-    verified_only=True, counts_public=True))
-rng = random.Random(5)
-Project.objects.bulk_create([
-    Project(budget=budget, title=f"Project {i}", cost=rng.randrange(5, 200) * 1000,
-            feasibility=Feasibility.FEASIBLE, external_id=str(i))
-    for i in range(1, n_projects + 1)])
-people = User.objects.bulk_create(
-    [User(email=f"v{i}@bench.test", display_name=f"V{i}") for i in range(n_total)],
-    batch_size=5000)
-Verification.objects.bulk_create(
-    [Verification(user=u, method="desk", note="bench") for u in people], batch_size=5000)
-planner = User.objects.create_superuser(email="boss@bench.test", password=None)
-do_change_phase(planner, BudgetPage.objects.get(pk=budget.pk), "voting")
-keys = []
-for user in people[:n_http]:
-    s = SessionStore()
-    s["_auth_user_id"] = str(user.pk)
-    s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    s["_auth_user_hash"] = user.get_session_auth_hash()
-    s.create()
-    keys.append(s.session_key)
-projects = list(Project.objects.filter(budget=budget).order_by("pk").values_list("pk", "cost"))
-print(json.dumps({"budget": budget.pk, "sessions": keys, "projects": projects,
-                  "people": [u.pk for u in people]}))
-"""
-
-ACTION = (
-    CHOICE
-    + """
-import django, json, sys, time
-django.setup()
-from accounts.models import User
-from budgets.actions import check_cast_ballot, do_cast_ballot
-from budgets.models import BudgetPage
-data = json.load(open(sys.argv[1]))
-start, stop = int(sys.argv[2]), int(sys.argv[3])
-budget = BudgetPage.objects.get(pk=data["budget"])
-users = User.objects.in_bulk(data["people"][start:stop])
-t = time.perf_counter()
-for i in range(start, stop):
-    user = users[data["people"][i]]
-    chosen = check_cast_ballot(user, budget, {"project": choice(i, data["projects"], 5_000_000)})
-    do_cast_ballot(user, budget, chosen)
-print(json.dumps({"ballots": stop - start, "seconds": time.perf_counter() - t}))
-"""
-)
-
-INTEGRITY = """
-import django, json, sys
-django.setup()
-from polls.models import Ballot, BallotBox, VoterRollEntry
-from polls.ballots import counted_ballots, verify_box
-box = BallotBox.objects.get(key=f"budget.{sys.argv[1]}")
-check = verify_box(box)
-print(json.dumps({"roll": VoterRollEntry.objects.filter(box=box).count(),
-                  "ballot_rows": Ballot.objects.filter(box=box).count(),
-                  "counted": sum(1 for _ in counted_ballots(box)),
-                  "box_count": box.ballot_count, "chain_ok": check.ok}))
-"""
-
-COUNT = (
-    CHOICE
-    + """
-import django, json, resource, sys, time
-django.setup()
-from budgets import counting
-from budgets.ballots import ballots_for
-from budgets.models import BudgetPage, Project
-budget = BudgetPage.objects.get(pk=int(sys.argv[1]))
-rule, n = sys.argv[2], int(sys.argv[3])
-t = time.perf_counter()
-in_box = ballots_for(budget)
-read_s = time.perf_counter() - t
-rows = list(Project.objects.filter(budget=budget).order_by("pk").values_list("pk", "cost", "external_id"))
-key = {pk: ext for pk, _c, ext in rows}
-pairs = [(pk, cost) for pk, cost, _e in rows]
-# The ballots in the box, then more from the same generator up to n.
-ballots = list(in_box) + [
-    frozenset(key[int(pk)] for pk in choice(i, pairs, 5_000_000))
-    for i in range(len(in_box), n)
-]
-projects = [counting.Item(ext, cost) for _pk, cost, ext in rows]
-election = counting.Election(budget.total, projects, ballots)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-t = time.perf_counter()
-outcome = counting.count(election, rule)
-count_s = time.perf_counter() - t
-print(json.dumps({"rule": rule, "ballots": len(ballots), "from_the_box": len(in_box),
-                  "read_box_s": round(read_s, 2),
-                  "count_s": round(count_s, 2), "funded": len(outcome.funded),
-                  "spent": outcome.spent,
-                  "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                  "rss_before_count_mib": round(base, 1)}))
-"""
-)
-
-PABUTOOLS = (
-    CHOICE
-    + """
-import django, json, resource, sys, time
-django.setup()
-from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project as P
-from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
-from budgets import counting
-from budgets.ballots import ballots_for
-from budgets.models import BudgetPage, Project
-budget = BudgetPage.objects.get(pk=int(sys.argv[1]))
-sample = int(sys.argv[2])
-rows = list(Project.objects.filter(budget=budget).order_by("pk").values_list("pk", "cost", "external_id"))
-key = {pk: ext for pk, _c, ext in rows}
-pairs = [(pk, cost) for pk, cost, _e in rows]
-ballots = [frozenset(key[int(pk)] for pk in choice(i, pairs, 5_000_000)) for i in range(sample)]
-items = [counting.Item(ext, cost) for _pk, cost, ext in rows]
-inst = Instance(budget_limit=budget.total)
-ps = {i.key: P(i.key, i.cost) for i in items}
-for p in ps.values():
-    inst.add(p)
-profile = ApprovalProfile([ApprovalBallot({ps[k] for k in b}) for b in ballots], instance=inst)
-multi = profile.as_multiprofile()
-out = {"ballots": len(ballots), "distinct_ballots": len(multi)}
-t = time.perf_counter(); g = greedy_utilitarian_welfare(inst, profile, sat_class=Cost_Sat)
-out["pabutools_greedy_s"] = round(time.perf_counter() - t, 2)
-t = time.perf_counter()
-m = method_of_equal_shares(inst, multi, sat_class=Cost_Sat, voter_budget_increment=1)
-out["pabutools_mes_add1_s"] = round(time.perf_counter() - t, 2)
-e = counting.Election(budget.total, items, ballots)
-t = time.perf_counter(); ours = counting.equal_shares(e)
-out["agora_mes_add1_s"] = round(time.perf_counter() - t, 2)
-t = time.perf_counter(); og = counting.greedy(e)
-out["agora_greedy_s"] = round(time.perf_counter() - t, 2)
-out["same_winners_mes"] = set(ours.funded) == {p.name for p in m}
-out["same_winners_greedy"] = set(og.funded) == {p.name for p in g}
-print(json.dumps(out))
-"""
-)
 
 
-def _django(
-    env: dict[str, str], code: str, *args: str, timeout: int | None = None
-) -> dict:
-    result = subprocess.run(
-        [PY, "-c", code, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+# --- steps run inside Django (bench.run.call) ----------------------------------------
+
+
+def make_budget_and_voters(n_total: int, n_http: int, n_projects: int) -> dict:
+    from django.core.management import call_command
+
+    from accounts.models import User, Verification
+    from bench.fixtures import signed_in_sessions
+    from budgets.actions import do_change_phase
+    from budgets.models import BudgetPage, Feasibility, Project
+    from home.demo import seed_home
+
+    home, _ = seed_home()
+    budget = home.add_child(
+        instance=BudgetPage(
+            title="Bench budget",
+            slug="bench-budget",
+            total=TOTAL,
+            currency="EUR",
+            verified_only=True,
+            counts_public=True,
+        )
     )
-    if result.returncode != 0:
-        log(result.stderr[-3000:])
-        raise SystemExit("bench step failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def cast_over_http(server: Server, setup: dict, workers: int) -> dict:
-    namespace: dict = {}
-    exec(CHOICE, namespace)  # noqa: S102 - our own constant, shared with the action step
-    choice = namespace["choice"]
-    jobs = list(enumerate(setup["sessions"]))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    barrier = threading.Barrier(workers)
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-        barrier.wait()
-        while True:
-            with lock:
-                if not jobs:
-                    break
-                i, key = jobs.pop()
-            token = "b" * 32
-            body = urlencode(
-                {
-                    "csrfmiddlewaretoken": token,
-                    "project": choice(i, setup["projects"], 5_000_000),
-                },
-                doseq=True,
+    rng = random.Random(5)
+    Project.objects.bulk_create(
+        [
+            Project(
+                budget=budget,
+                title=f"Project {i}",
+                cost=rng.randrange(5, 200) * 1000,
+                feasibility=Feasibility.FEASIBLE,
+                external_id=str(i),
             )
-            started = time.perf_counter()
-            conn.request(
-                "POST",
-                f"/budgets/{setup['budget']}/ballot/",
-                body=body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"sessionid={key}; csrftoken={token}",
-                    "Host": "127.0.0.1",
-                },
-            )
-            response = conn.getresponse()
-            response.read()
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-        conn.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+            for i in range(1, n_projects + 1)
+        ]
+    )
+    people = User.objects.bulk_create(
+        [
+            User(email=f"v{i}@bench.test", display_name=f"V{i}", password="!")
+            for i in range(n_total)
+        ],
+        batch_size=5000,
+    )
+    Verification.objects.bulk_create(
+        [Verification(user=u, method="desk", note="bench") for u in people],
+        batch_size=5000,
+    )
+    planner = User.objects.create_superuser(email="boss@bench.test", password=None)
+    do_change_phase(planner, BudgetPage.objects.get(pk=budget.pk), "voting")
+    ids = [u.pk for u in people]
+    sessions = signed_in_sessions(ids[:n_http])
+    call_command("refresh_db_statistics")
+    projects = Project.objects.filter(budget=budget).order_by("pk")
     return {
-        "bench": "budget_ballots_http",
-        "db": "postgres",
-        "server": "daphne, 1 process, production settings",
-        "ballots": len(latencies),
-        "concurrency": workers,
-        "ballots_per_s": round(len(latencies) / wall, 1),
-        "latency_ms": {
-            "p50": round(statistics.median(latencies), 1),
-            "p95": round(percentile(latencies, 0.95), 1),
-            "p99": round(percentile(latencies, 0.99), 1),
-        },
-        "statuses": statuses,
-        "seconds": round(wall, 1),
+        "budget": budget.pk,
+        "projects": [list(p) for p in projects.values_list("pk", "cost")],
+        "http": [[uid, key] for uid, key in zip(ids, sessions, strict=False)],
+        "rest": ids[n_http:],
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--http", type=int, default=10_000)
-    parser.add_argument("--total", type=int, default=100_000)
-    parser.add_argument("--projects", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--pabutools-sample", type=int, default=2_000)
-    parser.add_argument("--count-ballots", type=int, default=100_000)
-    parser.add_argument("--processes", type=int, default=4)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="agora-bench-budgets-") as tmp:
-        env = server_env("postgres", Path(tmp))
-        env["CONN_MAX_AGE"] = "0"
-        reset_postgres()
-        log("[budgets] migrate ...")
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
-        log(f"[budgets] {args.total} verified voters, {args.projects} projects ...")
-        setup = _django(env, SETUP, str(args.total), str(args.http), str(args.projects))
-        data_file = Path(tmp) / "setup.json"
-        data_file.write_text(json.dumps(setup))
-        log(f"[budgets] {args.http} ballots over HTTP ...")
-        server = Server(env)
-        try:
-            print(json.dumps(cast_over_http(server, setup, args.workers)), flush=True)
-        finally:
-            server.stop()
-        rest = args.total - args.http
-        if rest > 0:
-            log(f"[budgets] {rest} ballots through the same actions ...")
-            # Several processes, as several Daphne workers would: the box's row lock
-            # still admits one ballot at a time.
-            bounds = [
-                args.http + rest * k // args.processes
-                for k in range(args.processes + 1)
-            ]
-            started = time.perf_counter()
-            procs = [
-                subprocess.Popen(
-                    [PY, "-c", ACTION, str(data_file), str(a), str(b)],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for a, b in zip(bounds, bounds[1:], strict=False)
-            ]
-            for proc in procs:
-                out, err = proc.communicate()
-                if proc.returncode != 0:
-                    log(err[-3000:])
-                    raise SystemExit("bench step failed")
-            done = {"ballots": rest, "seconds": time.perf_counter() - started}
-            print(
-                json.dumps(
-                    {
-                        "bench": "budget_ballots_action",
-                        "db": "postgres",
-                        "ballots": done["ballots"],
-                        "ballots_per_s": round(done["ballots"] / done["seconds"], 1),
-                        "seconds": round(done["seconds"], 1),
-                        "processes": args.processes,
-                        "why": "all of them over HTTP would take longer than 20 minutes here",
-                    }
-                ),
-                flush=True,
-            )
-        check = _django(env, INTEGRITY, str(setup["budget"]))
-        check.update(
-            bench="budget_integrity",
-            expected=args.total,
-            lost=args.total - check["counted"],
-            double=check["ballot_rows"] - check["counted"],
+def cast_through_action(budget_id: int, projects: list, ids: list[int]) -> dict:
+    from accounts.models import User
+    from budgets.actions import check_cast_ballot, do_cast_ballot
+    from budgets.models import BudgetPage
+
+    budget = BudgetPage.objects.get(pk=budget_id)
+    users = User.objects.in_bulk(ids)
+    took = []
+    for uid in ids:
+        began = time.perf_counter()
+        user = users[uid]
+        chosen = check_cast_ballot(user, budget, {"project": choice(uid, projects)})
+        do_cast_ballot(user, budget, chosen)
+        took.append(time.perf_counter() - began)
+    return {"receipts": len(ids), "took": took}
+
+
+def integrity(budget_id: int) -> dict:
+    from polls.ballots import counted_ballots, verify_box
+    from polls.models import Ballot, BallotBox, VoterRollEntry
+
+    box = BallotBox.objects.get(key=f"budget.{budget_id}")
+    began = time.perf_counter()
+    check = verify_box(box)
+    verify_s = time.perf_counter() - began
+    counted = list(counted_ballots(box))
+    tally: dict[str, int] = {}
+    for ballot in counted:
+        for key in ballot.choices.get("projects", []):
+            tally[key] = tally.get(key, 0) + 1
+    return {
+        "roll": VoterRollEntry.objects.filter(box=box).count(),
+        "distinct_voters": VoterRollEntry.objects.values("voter_key")
+        .filter(box=box)
+        .distinct()
+        .count(),
+        "ballot_rows": Ballot.objects.filter(box=box).count(),
+        "counted": len(counted),
+        "box_count": box.ballot_count,
+        "running_counts_equal_recount": tally == box.counts,
+        "chain_ok": check.ok,
+        "verify_s": round(verify_s, 2),
+    }
+
+
+def count_rule(budget_id: int, rule: str) -> dict:
+    import resource
+
+    from budgets import counting
+    from budgets.ballots import ballots_for
+    from budgets.models import BudgetPage, Project
+
+    budget = BudgetPage.objects.get(pk=budget_id)
+    began = time.perf_counter()
+    ballots = ballots_for(budget)
+    read_s = time.perf_counter() - began
+    rows = Project.objects.filter(budget=budget).order_by("pk")
+    items = [
+        counting.Item(ext, cost)
+        for ext, cost in rows.values_list("external_id", "cost")
+    ]
+    election = counting.Election(budget.total, items, ballots)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    began = time.perf_counter()
+    outcome = counting.count(election, rule)
+    count_s = time.perf_counter() - began
+    return {
+        "rule": rule,
+        "ballots": len(ballots),
+        "read_box_s": round(read_s, 2),
+        "count_s": round(count_s, 2),
+        "funded": len(outcome.funded),
+        "spent": outcome.spent,
+        "peak_rss_mib": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
+        "rss_before_count_mib": round(before, 1),
+    }
+
+
+def pabutools_sample(budget_id: int, sample: int) -> dict:
+    from pabutools.election import (
+        ApprovalBallot,
+        ApprovalProfile,
+        Cost_Sat,
+        Instance,
+    )
+    from pabutools.election import Project as PabuProject
+    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
+    from budgets import counting
+    from budgets.ballots import ballots_for
+    from budgets.models import BudgetPage, Project
+
+    budget = BudgetPage.objects.get(pk=budget_id)
+    ballots = ballots_for(budget)[:sample]
+    rows = Project.objects.filter(budget=budget).order_by("pk")
+    items = [
+        counting.Item(ext, cost)
+        for ext, cost in rows.values_list("external_id", "cost")
+    ]
+    instance = Instance(budget_limit=budget.total)
+    theirs = {i.key: PabuProject(i.key, i.cost) for i in items}
+    for p in theirs.values():
+        instance.add(p)
+    profile = ApprovalProfile(
+        [ApprovalBallot({theirs[k] for k in b}) for b in ballots], instance=instance
+    )
+    out: dict[str, Any] = {"ballots": len(ballots)}
+    began = time.perf_counter()
+    g = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
+    out["pabutools_greedy_s"] = round(time.perf_counter() - began, 2)
+    began = time.perf_counter()
+    m = method_of_equal_shares(
+        instance,
+        profile.as_multiprofile(),
+        sat_class=Cost_Sat,
+        voter_budget_increment=1,
+    )
+    out["pabutools_mes_add1_s"] = round(time.perf_counter() - began, 2)
+    election = counting.Election(budget.total, items, ballots)
+    began = time.perf_counter()
+    ours = counting.equal_shares(election)
+    out["agora_mes_add1_s"] = round(time.perf_counter() - began, 2)
+    began = time.perf_counter()
+    ours_greedy = counting.greedy(election)
+    out["agora_greedy_s"] = round(time.perf_counter() - began, 2)
+    out["same_winners_mes"] = set(ours.funded) == {p.name for p in m}
+    out["same_winners_greedy"] = set(ours_greedy.funded) == {p.name for p in g}
+    return out
+
+
+def publish(budget_id: int) -> dict:
+    from budgets.actions import do_publish_results
+    from budgets.models import BudgetPage
+
+    budget = BudgetPage.objects.get(pk=budget_id)
+    began = time.perf_counter()
+    rows = do_publish_results(None, budget)
+    return {"publish_s": round(time.perf_counter() - began, 2), "results": len(rows)}
+
+
+# --- the parts ------------------------------------------------------------------------
+
+
+class State:
+    """What the parts share: the budget's ids and the ballots counted so far."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.file = directory / "state.json"
+        self.data: dict[str, Any] = (
+            json.loads(self.file.read_text()) if self.file.exists() else {}
         )
-        print(json.dumps(check), flush=True)
-        for rule in ("greedy", "equalshares/add1"):
-            log(f"[budgets] counting {rule} ...")
-            out = _django(
-                env, COUNT, str(setup["budget"]), rule, str(args.count_ballots)
+
+    def save(self) -> None:
+        self.file.write_text(json.dumps(self.data))
+
+    def env(self) -> dict[str, str]:
+        env = server_env("postgres", self.dir)
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = os.environ["REDIS_URL"]
+        return env
+
+
+def part_setup(state: State, args: argparse.Namespace) -> None:
+    env = state.env()
+    reset_postgres()
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    began = time.perf_counter()
+    setup = call(
+        env,
+        "bench.bench_budgets:make_budget_and_voters",
+        args.total,
+        args.http,
+        args.projects,
+    )
+    state.data = {**setup, "voters": args.total, "receipts": 0, "cast_rest": 0}
+    state.save()
+    emit(
+        {
+            "bench": "budget_setup",
+            "voters": args.total,
+            "projects": args.projects,
+            "seconds": round(time.perf_counter() - began, 1),
+        }
+    )
+
+
+def part_http(state: State, args: argparse.Namespace) -> None:
+    env = state.env()
+    path = f"/budgets/{state.data['budget']}/ballot/"
+    posts = []
+    for n, (uid, session) in enumerate(state.data["http"]):
+        post = FormPost(path, session, {"project": choice(uid, state.data["projects"])})
+        posts.append(post)
+        if n % 20 == 0:
+            posts.append(post)  # the same voter, twice at once
+    servers = [Server(env, start_timeout=START_TIMEOUT) for _ in range(args.processes)]
+    try:
+        figures = post_forms(
+            [s.port for s in servers],
+            posts,
+            workers=args.workers,
+            ok=lambda status, body: status == 302,
+        )
+    finally:
+        for server in servers:
+            server.stop()
+    state.data["receipts"] += figures["ok"]
+    state.save()
+    emit(
+        {
+            "bench": "budget_ballots_http",
+            "db": "postgres",
+            "server": f"daphne x{args.processes}, production settings",
+            "voters": len(state.data["http"]),
+            "double_submits": (len(state.data["http"]) + 19) // 20,
+            "ballots_per_s": figures["ok_per_s"],
+            "receipts": figures["ok"],
+            "refused_second_submits": figures["statuses"].get("400", 0),
+            **{k: v for k, v in figures.items() if k not in ("ok", "ok_per_s")},
+            "load": os.getloadavg()[0],
+        }
+    )
+
+
+def part_action(state: State, args: argparse.Namespace) -> None:
+    env = state.env()
+    start, rest = state.data["cast_rest"], state.data["rest"]
+    stop = len(rest) if args.count is None else min(len(rest), start + args.count)
+    ids = rest[start:stop]
+    if not ids:
+        emit({"bench": "budget_ballots_action", "note": "every voter has voted"})
+        return
+    k = max(1, args.action_processes)
+    began = time.perf_counter()
+    done = call_many(
+        env,
+        "bench.bench_budgets:cast_through_action",
+        [[state.data["budget"], state.data["projects"], ids[i::k]] for i in range(k)],
+    )
+    wall = time.perf_counter() - began
+    receipts = sum(d["receipts"] for d in done)
+    state.data["receipts"] += receipts
+    state.data["cast_rest"] = stop
+    state.save()
+    emit(
+        {
+            "bench": "budget_ballots_action",
+            "db": "postgres",
+            "note": "check_cast_ballot + do_cast_ballot, what the view calls",
+            "processes": k,
+            "ballots": receipts,
+            "ballots_per_s": round(receipts / wall, 1),
+            "latency_ms": latency_ms([t for d in done for t in d["took"]]),
+            "seconds": round(wall, 1),
+            "cast_so_far": state.data["receipts"],
+            "load": os.getloadavg()[0],
+        }
+    )
+
+
+def part_check(state: State, args: argparse.Namespace) -> None:
+    check = call(state.env(), "bench.bench_budgets:integrity", state.data["budget"])
+    receipts = state.data["receipts"]
+    emit(
+        {
+            "bench": "budget_integrity",
+            "voters": state.data["voters"],
+            "receipts_issued": receipts,
+            **check,
+            "lost": receipts - check["counted"],
+            "double": check["counted"] - check["distinct_voters"],
+            "voters_who_did_not_vote": state.data["voters"] - receipts,
+            "ok": check["roll"]
+            == check["counted"]
+            == check["ballot_rows"]
+            == check["box_count"]
+            == receipts
+            and check["running_counts_equal_recount"]
+            and check["chain_ok"],
+        }
+    )
+
+
+def part_count(state: State, args: argparse.Namespace) -> None:
+    env = state.env()
+    budget = state.data["budget"]
+    for rule in ("greedy", "equalshares/add1"):
+        out = call(env, "bench.bench_budgets:count_rule", budget, rule)
+        emit({"bench": "budget_count", "projects": len(state.data["projects"]), **out})
+    out = call(
+        env, "bench.bench_budgets:pabutools_sample", budget, args.pabutools_sample
+    )
+    emit({"bench": "budget_count_pabutools", **out, "load": os.getloadavg()[0]})
+
+
+def part_results(state: State, args: argparse.Namespace) -> None:
+    env = state.env()
+    budget = state.data["budget"]
+    published = call(env, "bench.bench_budgets:publish", budget)
+    server = Server(env, start_timeout=START_TIMEOUT)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        times, status = [], 0
+        for _ in range(6):
+            began = time.perf_counter()
+            conn.request(
+                "GET", f"/budgets/{budget}/results/", headers={"Host": "127.0.0.1"}
             )
-            out.update(bench="budget_count", projects=args.projects)
-            print(json.dumps(out), flush=True)
-        log(f"[budgets] pabutools on {args.pabutools_sample} of the ballots ...")
-        try:
-            out = _django(
-                env,
-                PABUTOOLS,
-                str(setup["budget"]),
-                str(args.pabutools_sample),
-                timeout=600,
-            )
-        except subprocess.TimeoutExpired:
-            out = {"pabutools_mes_add1_s": "did not finish within 600 s"}
-        out.update(bench="budget_count_pabutools", projects=args.projects)
-        print(json.dumps(out), flush=True)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+            times.append(time.perf_counter() - began)
+        conn.close()
+    finally:
+        server.stop()
+    emit(
+        {
+            "bench": "budget_results",
+            "ballots": state.data["receipts"],
+            "publish_results_s": published["publish_s"],
+            "note": "publish: close the box, publish its log, count both rules, store "
+            "every explanation",
+            "results_page_status": status,
+            "results_page_first_s": round(times[0], 3),
+            "results_page_median_s": round(statistics.median(times[1:]), 3),
+            "load": os.getloadavg()[0],
+        }
+    )
+
+
+PARTS = {
+    "setup": part_setup,
+    "http": part_http,
+    "action": part_action,
+    "check": part_check,
+    "count": part_count,
+    "results": part_results,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--part", default="all", choices=["all", *PARTS])
+    parser.add_argument("--total", type=int, default=100_000)
+    parser.add_argument("--http", type=int, default=10_000)
+    parser.add_argument("--projects", type=int, default=300)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--action-processes", type=int, default=2)
+    parser.add_argument(
+        "--count", type=int, help="action: cast this many (default: all remaining)"
+    )
+    parser.add_argument("--pabutools-sample", type=int, default=2_000)
+    parser.add_argument(
+        "--state",
+        default=os.path.join(os.environ.get("AGORA_VAR_DIR", "var"), "bench-budgets"),
+        help="directory the parts share",
+    )
+    parser.add_argument("--db", default="postgres", help="PostgreSQL only")
+    args = parser.parse_args()
+    if "postgres" not in args.db.split(","):
+        emit({"bench": "budgets", "skipped": "measured on PostgreSQL only"})
+        return
+    state_dir = Path(args.state).resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    for name in PARTS if args.part == "all" else [args.part]:
+        log(f"[budgets] {name} ...")
+        PARTS[name](State(state_dir), args)
 
 
 if __name__ == "__main__":

@@ -273,3 +273,44 @@ def idea_page_200_comments() -> dict[str, Any]:
         Thread.objects.filter(pk=thread.pk).update(post_count=200, last_post_id=last.pk)
         Idea.objects.filter(pk=idea.pk).update(thread=thread, comment_count=200)
     return {"path": f"/ideas/{idea.pk}/"}
+
+
+# --- people who are logged in (scripts that post forms: polls, budgets) ----------
+
+
+def signed_in_sessions(user_ids: list[int]) -> list[str]:
+    """A database session per account, as a log-in leaves, in one bulk insert per
+    5,000: the keys go in the `sessionid` cookie of bench.run.FormPost."""
+    import secrets
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    store = SessionStore()
+    expires = timezone.now() + timedelta(days=1)
+    hashes = {
+        u.pk: u.get_session_auth_hash()
+        for u in User.objects.filter(pk__in=user_ids).only("pk", "password")
+    }
+    keys, rows = [], []
+    for uid in user_ids:
+        key = secrets.token_hex(16)
+        data = {
+            "_auth_user_id": str(uid),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": hashes[uid],
+        }
+        rows.append(
+            Session(
+                session_key=key,
+                session_data=store.encode(data),
+                expire_date=expires,
+            )
+        )
+        keys.append(key)
+    Session.objects.bulk_create(rows, batch_size=5000)
+    return keys

@@ -10,17 +10,24 @@ medians. Server peak memory is the process's VmHWM (peak resident set) from /pro
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import secrets
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,7 +129,7 @@ def peak_rss_mib(pid: int) -> float:
 class Server:
     """One Daphne process on a free loopback port."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], start_timeout: float = 60) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [
@@ -139,7 +146,7 @@ class Server:
             stderr=subprocess.DEVNULL,
         )
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
@@ -148,7 +155,7 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise SystemExit("the server did not start within 60 s")
+        raise SystemExit(f"the server did not start within {start_timeout:.0f} s")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -176,6 +183,156 @@ def wrk(url: str, duration: int, connections: int) -> dict:
         check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+# --- scripts' helpers: Django steps in fresh processes, form posts, JSON lines ---
+
+
+def emit(record: dict) -> None:
+    """One figure: a JSON line on standard output."""
+    print(json.dumps(record), flush=True)
+
+
+def _call_command(target: str) -> list[str]:
+    module, function = target.split(":")
+    code = (
+        "import django, json, sys; django.setup(); "
+        f"from {module} import {function} as step; "
+        "result = step(*json.load(sys.stdin)); print(json.dumps(result))"
+    )
+    return [PY, "-c", code]
+
+
+def call(
+    env: dict[str, str], target: str, *args: object, timeout: float | None = None
+) -> Any:
+    """Run `module:function(*args)` in a fresh Django process under `env` (as the
+    server sees the database) and return what it returns; arguments and result go
+    as JSON (arguments on standard input: lists of 100,000 ids fit)."""
+    return call_many(env, target, [list(args)], timeout=timeout)[0]
+
+
+def call_many(
+    env: dict[str, str],
+    target: str,
+    arg_lists: list[list[object]],
+    timeout: float | None = None,
+) -> list[Any]:
+    """`call` in parallel: one process per argument list, all started at once."""
+    procs = []
+    for args in arg_lists:
+        proc = subprocess.Popen(
+            _call_command(target),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        procs.append((proc, json.dumps(args)))
+    results = []
+    for proc, payload in procs:
+        out, err = proc.communicate(payload, timeout=timeout)
+        if proc.returncode != 0:
+            log(err[-4000:])
+            raise SystemExit(f"bench step {target} failed")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def latency_ms(seconds: list[float]) -> dict[str, float]:
+    """p50/p95/p99/max in milliseconds of durations in seconds."""
+    ordered = sorted(seconds)
+
+    def at(q: float) -> float:
+        if not ordered:
+            return 0.0
+        return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": at(1.0)}
+
+
+@dataclass(frozen=True)
+class FormPost:
+    """A form a logged-in person sends: their session, a CSRF token that matches its
+    cookie (as a browser that loaded the page has), the fields."""
+
+    path: str
+    session: str
+    fields: dict[str, Any]
+
+    def encode(self) -> tuple[str, dict[str, str]]:
+        token = secrets.token_hex(16)
+        body = urlencode({"csrfmiddlewaretoken": token, **self.fields}, doseq=True)
+        return body, {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"sessionid={self.session}; csrftoken={token}",
+            "Host": "127.0.0.1",
+        }
+
+
+def post_forms(
+    ports: list[int],
+    posts: list[FormPost],
+    *,
+    workers: int = 16,
+    ok: Callable[[int, bytes], bool] = lambda status, body: status < 400,
+) -> dict[str, Any]:
+    """Send `posts` in order from `workers` keep-alive connections spread over the
+    servers on `ports`, as fast as they answer (a closed loop). Returns how many
+    were `ok`, their rate, latency percentiles and the statuses."""
+    jobs = list(reversed(posts))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    good = 0
+    start = threading.Barrier(workers + 1)
+
+    def worker(n: int) -> None:
+        nonlocal good
+        port = ports[n % len(ports)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        start.wait()
+        while True:
+            with lock:
+                if not jobs:
+                    break
+                post = jobs.pop()
+            body, headers = post.encode()
+            began = time.perf_counter()
+            try:
+                conn.request("POST", post.path, body=body, headers=headers)
+                response = conn.getresponse()
+                status, text = response.status, response.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                status, text = 599, b""
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+                good += ok(status, text)
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    return {
+        "requests": len(latencies),
+        "ok": good,
+        "ok_per_s": round(good / wall, 1),
+        "latency_ms": latency_ms(latencies),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "concurrency": workers,
+        "seconds": round(wall, 1),
+    }
 
 
 def measure(

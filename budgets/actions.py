@@ -304,9 +304,20 @@ def do_convert_idea(
 
 
 def check_review_project(user: Any, project: Project) -> None:
+    from . import box
+
     _require_staff(user)
     if not project.budget.allows(Action.REVIEW):
         raise BudgetError(str(ACTION_CLOSED_MESSAGES[Action.REVIEW]))
+    if box.ballots_cast(project.budget):
+        # Reached only if the phase was moved back by a path that skips
+        # check_change_phase; ballots were checked and are counted at these costs.
+        raise BudgetError(
+            _(
+                "Ballots have been cast against this project's cost and verdict; "
+                "they can no longer change."
+            )
+        )
 
 
 def do_review_project(
@@ -387,9 +398,20 @@ def do_review_project(
 
 
 def check_change_phase(user: Any, budget: BudgetPage, phase: str) -> None:
+    from . import box
+
     _require_staff(user)
     if phase not in PHASE_ORDER:
         raise BudgetError(_("That is not a phase of a participatory budget."))
+    if phase in (BudgetPhase.PROPOSING, BudgetPhase.REVIEW) and box.ballots_cast(
+        budget
+    ):
+        raise BudgetError(
+            _(
+                "Ballots have been cast, so the budget cannot go back to proposing "
+                "or review: the projects' costs and verdicts are fixed."
+            )
+        )
     if phase in (BudgetPhase.RESULTS, BudgetPhase.IMPLEMENTATION) and (
         budget.results_published_at is None
     ):

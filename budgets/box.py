@@ -30,6 +30,20 @@ def box_for(budget: BudgetPage) -> BallotBox | None:
     return BallotBox.objects.filter(key=box_key(budget)).first()
 
 
+def ballots_cast(budget: BudgetPage) -> int:
+    """Ballots cast so far (replaced ones included). From the first one on, what
+    they were cast against is fixed: costs, verdicts, the money, the ballot's
+    kind (budgets.actions and budgets/editor.py refuse to change them)."""
+    if budget.pk is None:
+        return 0
+    return (
+        BallotBox.objects.filter(key=box_key(budget))
+        .values_list("last_seq", flat=True)
+        .first()
+        or 0
+    )
+
+
 def open_box(budget: BudgetPage, *, at: datetime | None = None) -> BallotBox:
     """Open (or reopen) the budget's box when its voting phase starts."""
     box = polls_ballots.get_or_create_box(

@@ -28,6 +28,7 @@ from ideas.models import MapCentre
 from moderation.models import ModeratableContent
 
 from .counting import EQUAL_SHARES, EQUAL_SHARES_COMPARISON, GREEDY
+from .editor import BallotTermsLockedNotice, BudgetPageForm
 from .phases import PHASE_ACTIONS, Action, BudgetPhase
 
 
@@ -116,6 +117,7 @@ class BudgetPage(Page, MapCentre):
 
     content_panels = [
         *Page.content_panels,
+        BallotTermsLockedNotice(heading=_("Voting has started")),
         FieldPanel("intro"),
         MultiFieldPanel(
             [
@@ -151,6 +153,7 @@ class BudgetPage(Page, MapCentre):
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
 
+    base_form_class = BudgetPageForm
     subpage_types: list[str] = []
 
     class Meta:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import (
@@ -328,11 +329,11 @@ def export_json(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     return response
 
 
-def _schema_ref(name: str) -> dict[str, str]:
+def schema_ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _detail_path(
+def detail_path(
     summary: str, schema: str, found: str, not_found: str
 ) -> dict[str, Any]:
     """One object by its id: the same shape for campaigns and ideas."""
@@ -350,7 +351,7 @@ def _detail_path(
             "responses": {
                 "200": {
                     "description": found,
-                    "content": {"application/json": {"schema": _schema_ref(schema)}},
+                    "content": {"application/json": {"schema": schema_ref(schema)}},
                 },
                 "404": {"description": not_found},
             },
@@ -358,7 +359,7 @@ def _detail_path(
     }
 
 
-def _page_of(name: str) -> dict[str, Any]:
+def page_of(name: str) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["count", "page", "pages", "next", "previous", "results"],
@@ -368,7 +369,7 @@ def _page_of(name: str) -> dict[str, Any]:
             "pages": {"type": "integer"},
             "next": {"type": ["string", "null"], "format": "uri"},
             "previous": {"type": ["string", "null"], "format": "uri"},
-            "results": {"type": "array", "items": _schema_ref(name)},
+            "results": {"type": "array", "items": schema_ref(name)},
         },
     }
 
@@ -387,8 +388,9 @@ OPENAPI: dict[str, Any] = {
     "info": {
         "title": "Agora open data API",
         "version": "1",
-        "description": "Read-only: the city's idea campaigns and their public ideas. "
-        "No personal data beyond the display names authors chose.",
+        "description": "Read-only: the city's idea campaigns and their public ideas, "
+        "and its polls with their results and ballot logs. No personal data beyond "
+        "the display names authors chose.",
         "license": {"name": "AGPL-3.0-or-later (software)"},
     },
     "paths": {
@@ -400,13 +402,13 @@ OPENAPI: dict[str, Any] = {
                     "200": {
                         "description": "A page of campaigns",
                         "content": {
-                            "application/json": {"schema": _page_of("Campaign")}
+                            "application/json": {"schema": page_of("Campaign")}
                         },
                     }
                 },
             }
         },
-        "/api/campaigns/{id}/": _detail_path(
+        "/api/campaigns/{id}/": detail_path(
             "One campaign", "Campaign", "The campaign", "No such published campaign"
         ),
         "/api/ideas/": {
@@ -441,13 +443,13 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {
                         "description": "A page of ideas",
-                        "content": {"application/json": {"schema": _page_of("Idea")}},
+                        "content": {"application/json": {"schema": page_of("Idea")}},
                     },
                     "400": {"description": "A filter value is not valid"},
                 },
             }
         },
-        "/api/ideas/{id}/": _detail_path(
+        "/api/ideas/{id}/": detail_path(
             "One public idea with its answer timeline",
             "Idea",
             "The idea",
@@ -539,6 +541,20 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+
+
+def register_openapi(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Apps on higher floors (polls) add their endpoints to the one document, from
+    their AppConfig.ready(): ideas may not import them. A path or schema already
+    described differently is a programming error."""
+    for section, new in (
+        (OPENAPI["paths"], paths),
+        (OPENAPI["components"]["schemas"], schemas),
+    ):
+        for name, value in new.items():
+            if section.get(name, value) != value:
+                raise ImproperlyConfigured(f"{name} is already in the OpenAPI document")
+            section[name] = value
 
 
 @require_GET

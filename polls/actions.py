@@ -141,6 +141,9 @@ def do_vote(
     except counting.ChoiceError as error:
         raise PollError(error.message) from None
     box = box_of(poll)
+    # Read before the box is locked: every statement under its lock costs every
+    # voter of the poll (ballots.cast_ballot).
+    weights = poll.weight_map() if poll.results_visibility == "live" else {}
     with transaction.atomic():
         try:
             receipt = ballots.cast_ballot(
@@ -153,17 +156,21 @@ def do_vote(
             )
         except ballots.BallotError as error:
             raise PollError(error.message) from None
-        _publish_counts(poll, spec)
+        _publish_counts(poll, spec, box, weights)
     return receipt
 
 
-def _publish_counts(poll: PollPage, spec: list[dict[str, Any]]) -> None:
-    box = box_of(poll)
-    box.refresh_from_db(fields=["counts", "ballot_count"])
+def _publish_counts(
+    poll: PollPage,
+    spec: list[dict[str, Any]],
+    box: BallotBox,
+    weights: dict[str, float],
+) -> None:
+    """The counts as this ballot left them (`box`, fresh from cast_ballot)."""
     data: dict[str, Any] = {"counts": {"voters": box.ballot_count}}
     if poll.results_visibility == "live":
         result = counting.present(
-            spec, box.counts or {}, weights=poll.weight_map(), privacy_minimum=0
+            spec, box.counts or {}, weights=weights, privacy_minimum=0
         )
         data.update(
             {

@@ -11,7 +11,11 @@ class PollsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from ideas.api import register_openapi
+
         from . import registrations, searchable
+        from .api import OPENAPI_PATHS, OPENAPI_SCHEMAS
 
         registrations.register()
         searchable.register()
+        register_openapi(OPENAPI_PATHS, OPENAPI_SCHEMAS)

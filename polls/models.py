@@ -132,12 +132,20 @@ class PublishedLog(models.Model):
 
 # --- polls ------------------------------------------------------------------------
 
+from django.core.exceptions import ValidationError  # noqa: E402
 from modelcluster.fields import ParentalKey, ParentalManyToManyField  # noqa: E402
 from modelcluster.models import ClusterableModel  # noqa: E402
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel  # noqa: E402
 from wagtail.models import Orderable, Page  # noqa: E402
 
 from accounts.verification import Eligibility  # noqa: E402
+
+from .forms import (  # noqa: E402
+    PollPageForm,
+    QuestionsLockedNotice,
+    frozen_of,
+    lock_message,
+)
 
 
 class EligibilityMode(models.TextChoices):
@@ -216,6 +224,7 @@ class PollPage(Page):
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
+        QuestionsLockedNotice(heading=_("Questions are locked")),
         InlinePanel("questions", label=_("Questions"), min_num=1),
         MultiFieldPanel(
             [
@@ -239,6 +248,7 @@ class PollPage(Page):
         ),
     ]
 
+    base_form_class = PollPageForm
     parent_page_types = ["home.HomePage", "ideas.CampaignPage"]
     subpage_types: list[str] = []
     template = "polls/poll_page.html"
@@ -272,7 +282,34 @@ class PollPage(Page):
 
         return poll_page(request, self)
 
+    def ballots_cast(self) -> int:
+        """Ballots cast so far (replaced ones included), read afresh."""
+        if self.box_id is None:
+            return 0
+        return (
+            BallotBox.objects.filter(pk=self.box_id)
+            .values_list("last_seq", flat=True)
+            .first()
+            or 0
+        )
+
+    def check_questions_unchanged(self) -> None:
+        """Once a ballot is cast the questions are locked (see polls/forms.py): raise
+        if the questions about to be saved differ from the stored ones."""
+        cast = self.ballots_cast() if self.pk else 0
+        if not cast:
+            return
+        stored = {
+            q.pk: frozen_of(q) for q in PollQuestion.objects.filter(page_id=self.pk)
+        }
+        about_to_save = {q.pk: frozen_of(q) for q in self.questions.all()}
+        if stored != about_to_save:
+            raise ValidationError(lock_message(cast), code="questions_locked")
+
     def save(self, *args: object, **kwargs: object) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "questions" in update_fields:  # type: ignore[operator]
+            self.check_questions_unchanged()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
         from .actions import sync_box
 
