@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 import statistics
 from typing import Any
 
@@ -86,15 +86,18 @@ PUBLIC_STATES = [s for s in IdeaState.values if s != IdeaState.WITHDRAWN]
 
 
 def _visitor_seed(request: HttpRequest) -> int:
-    """The visitor's random order: from the link (so pages agree) or their session."""
+    """The visitor's random order: from the link, so every page of a listing agrees.
+
+    Without one, the day's order (a resident's own for the day): nothing is kept in
+    a session, so an anonymous page sets no cookie and can be served from the page
+    cache, and the order still changes from day to day."""
     raw = request.GET.get("seed", "")
     if raw.isdigit() and 0 < int(raw) < RANDOM_PRIME:
         return int(raw)
-    seed = request.session.get("ideas_seed")
-    if not isinstance(seed, int) or not 0 < seed < RANDOM_PRIME:
-        seed = secrets.randbelow(RANDOM_PRIME - 1) + 1
-        request.session["ideas_seed"] = seed
-    return seed
+    user = request.user
+    who = user.pk if user.is_authenticated else ""
+    digest = hashlib.sha256(f"{timezone.localdate().isoformat()}:{who}".encode())
+    return int.from_bytes(digest.digest()[:8], "big") % (RANDOM_PRIME - 1) + 1
 
 
 def sort_ideas(qs: QuerySet[Idea], sort: str, seed: int) -> QuerySet[Idea]:

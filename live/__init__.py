@@ -11,5 +11,10 @@ def publish_on_commit(
 ) -> "Event":
     # Imported here so that `import live` never loads models before apps are ready.
     from .publish import publish_on_commit as publish
+    from .versions import bump_on_commit
 
-    return publish(topic, type, data, using=using)
+    event = publish(topic, type, data, using=using)
+    # Whatever an event reports changed what some page shows: cached pages made
+    # before it must not be served after it commits (config/pagecache.py).
+    bump_on_commit(using)
+    return event
