@@ -12,15 +12,14 @@ A response is stored only when nothing in it can belong to one visitor: status
 anonymous user, the language that was looked up, and no `Vary` beyond language
 and cookies. The key is scheme, host, language and the full path with its query.
 
-A copy lives at most `AGORA_PAGE_CACHE_SECONDS` (relative times such as
-"5 minutes ago" stay roughly true) and never past the next moment a phase, poll or
-budget vote opens or closes, since time alone changes what those pages allow.
+A copy lives at most `AGORA_PAGE_CACHE_SECONDS` (default 60): relative times
+such as "5 minutes ago" stay roughly true, and a phase, poll or budget vote that
+opens or closes by the clock alone (no edit, no event) shows within that time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.utils import timezone, translation
+from django.utils import translation
 
 from live import versions
 
@@ -49,7 +48,6 @@ NEVER_CACHED = (
     "/notifications/",
 )
 HARMLESS_VARY = {"accept-language", "cookie", "accept-encoding"}
-BOUNDARY_KEY = "pages:boundary"
 HIT_HEADER = "X-Agora-Page-Cache"
 
 
@@ -165,53 +163,7 @@ class AnonymousPageCacheMiddleware:
         )
 
     def ttl(self) -> int:
-        lifetime = _lifetime()
-        boundary = next_boundary()
-        if boundary is None:
-            return lifetime
-        return max(0, min(lifetime, int(boundary - time.time())))
-
-
-def next_boundary() -> float | None:
-    """The next moment (a Unix time) at which time alone changes some page: a
-    campaign phase, a poll or a budget vote starting or ending. Kept in the cache
-    with the version it was computed under, so it is recomputed only after a
-    change or once the moment has passed."""
-    version = versions.current()
-    stored = cache.get(BOUNDARY_KEY)
-    now = time.time()
-    if stored is not None:
-        at_version, moment = stored
-        if at_version == version and (moment is None or moment > now):
-            return moment
-    moment = _compute_boundary()
-    cache.set(BOUNDARY_KEY, (version, moment), versions.LIFETIME_SECONDS)
-    return moment
-
-
-def _compute_boundary() -> float | None:
-    from django.db.models import Min
-
-    from budgets.models import BudgetPage
-    from ideas.models import Phase
-    from polls.models import BallotBox, PollPage
-
-    now = timezone.now()
-    candidates: list[Any] = []
-    for model, fields in (
-        (Phase, ("start", "end")),
-        (PollPage, ("opens_at", "closes_at")),
-        (BallotBox, ("opens_at", "closes_at")),
-        (BudgetPage, ("voting_closes_at",)),
-    ):
-        for field in fields:
-            candidates.append(
-                model.objects.filter(**{f"{field}__gt": now}).aggregate(m=Min(field))[
-                    "m"
-                ]
-            )
-    moments = [c.timestamp() for c in candidates if c is not None]
-    return min(moments) if moments else None
+        return _lifetime()
 
 
 def watch_changes_without_events() -> None:
