@@ -11,10 +11,7 @@ def publish_on_commit(
 ) -> "Event":
     # Imported here so that `import live` never loads models before apps are ready.
     from .publish import publish_on_commit as publish
-    from .versions import bump_on_commit
 
-    event = publish(topic, type, data, using=using)
-    # Whatever an event reports changed what some page shows: cached pages made
-    # before it must not be served after it commits (config/pagecache.py).
-    bump_on_commit(using)
-    return event
+    # The page version (live/versions.py) moves here and again when the event is
+    # sent after the commit, in the same callback.
+    return publish(topic, type, data, using=using)
