@@ -314,3 +314,37 @@ def signed_in_sessions(user_ids: list[int]) -> list[str]:
         keys.append(key)
     Session.objects.bulk_create(rows, batch_size=5000)
     return keys
+
+
+def campaign_page_two() -> dict[str, Any]:
+    return _campaign_path("?sort=new&page=2")
+
+
+def campaign_search() -> dict[str, Any]:
+    """A search within the campaign (the site search's index, built for the bench
+    ideas, which were bulk-loaded past the indexing signals)."""
+    from search.index import rebuild
+    from search.models import SearchEntry
+
+    campaign = _bench_campaign()
+    if not SearchEntry.objects.filter(kind="idea").exists():
+        rebuild(["idea"])
+    return {"path": campaign.url + "?q=river+garden&sort=new"}
+
+
+def bench_session() -> dict[str, Any]:
+    """A signed-in resident's session cookie, for the logged-in variants."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+
+    user, _created = User.objects.get_or_create(
+        email="resident@bench.test", defaults={"display_name": "Bench resident"}
+    )
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return {"path": "/", "cookie": f"sessionid={store.session_key}"}

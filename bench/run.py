@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scenarios import SCENARIOS, Scenario  # noqa: E402
+from bench.scenarios import PAGE_SCENARIOS, SCENARIOS, Scenario  # noqa: E402
 
 PY = sys.executable
 DAPHNE = str(Path(PY).with_name("daphne"))
@@ -165,7 +165,7 @@ class Server:
             self.proc.kill()
 
 
-def wrk(url: str, duration: int, connections: int) -> dict:
+def wrk(url: str, duration: int, connections: int, cookie: str = "") -> dict:
     out = subprocess.run(
         [
             ensure_wrk(),
@@ -176,6 +176,7 @@ def wrk(url: str, duration: int, connections: int) -> dict:
             "10s",
             "-s",
             str(ROOT / "bench" / "wrk_json.lua"),
+            *(["-H", f"Cookie: {cookie}"] if cookie else []),
             url,
         ],
         capture_output=True,
@@ -379,7 +380,29 @@ def main() -> None:
         choices=["http", "scripts"],
         help="only the HTTP scenarios, or only the bench/bench_*.py scripts",
     )
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="the pages of issue 12, anonymous and signed in, interleaved with the "
+        "bare view on one server; prints ratio_to_bare",
+    )
+    parser.add_argument(
+        "--var-dir",
+        default="",
+        help="--pages: keep the data here (SQLite file; PostgreSQL kept in its "
+        "database) so --prepare can load it once and later runs reuse it",
+    )
+    parser.add_argument(
+        "--prepare", action="store_true", help="--pages: load the data, measure nothing"
+    )
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--variants", default="anonymous,resident", help="--pages: who loads the pages"
+    )
     args = parser.parse_args()
+    if args.pages:
+        run_pages(args)
+        return
     if args.only != "scripts":
         run_http(args)
     if args.only != "http":
@@ -430,6 +453,83 @@ def run_http(args: argparse.Namespace) -> None:
                     ),
                     flush=True,
                 )
+
+
+def run_pages(args: argparse.Namespace) -> None:
+    """Each page scenario as an anonymous visitor and as a signed-in resident, and
+    the bare view (/healthz), all on the same server process: --repeat rounds, each
+    loading every case in turn for --duration seconds, so a change of the machine's
+    load touches all cases alike. Figures are medians over rounds; ratio_to_bare is
+    the median of each round's ratio to that round's bare view."""
+    wanted = {s for s in args.scenario.split(",") if s}
+    scenarios = [s for s in PAGE_SCENARIOS if not wanted or s.name in wanted]
+    variants = [v for v in args.variants.split(",") if v]
+    ensure_wrk()
+    for db in [d for d in args.db.split(",") if d]:
+        keep = Path(args.var_dir or tempfile.mkdtemp(prefix="agora-bench-")) / db
+        keep.mkdir(parents=True, exist_ok=True)
+        env = server_env(db, keep)
+        ready = keep / "prepared.json"
+        if args.prepare or not ready.exists():
+            if db == "postgres":
+                reset_postgres()
+            log(f"[{db}] migrating, collecting static files, loading data ...")
+            manage(env, "migrate", "--noinput")
+            manage(env, "collectstatic", "--noinput")
+            paths = {s.name: run_fixture(env, s.fixture)["path"] for s in scenarios}
+            # Last: the fixtures' bulk loads leave the statistics fresh behind them.
+            cookie = run_fixture(env, "bench_session")["cookie"]
+            ready.write_text(json.dumps({"paths": paths, "cookie": cookie}))
+        if args.prepare:
+            continue
+        prepared = json.loads(ready.read_text())
+        cases = [("bare", "", "/healthz", "")]
+        for s in scenarios:
+            for variant in variants:
+                cookie = prepared["cookie"] if variant == "resident" else ""
+                cases.append((s.name, variant, prepared["paths"][s.name], cookie))
+        server = Server(env)
+        runs: dict[tuple[str, str], list[dict]] = {(c[0], c[1]): [] for c in cases}
+        try:
+            for _name, _variant, path, cookie in cases:  # warm every page and cache
+                wrk(server.url + path, 1, args.connections, cookie)
+            for round_no in range(args.repeat):
+                log(f"[{db}] round {round_no + 1}/{args.repeat}: {os.getloadavg()}")
+                for name, variant, path, cookie in cases:
+                    result = wrk(
+                        server.url + path, args.duration, args.connections, cookie
+                    )
+                    result["req_s"] = result["requests"] / (result["duration_us"] / 1e6)
+                    runs[(name, variant)].append(result)
+        finally:
+            server.stop()
+        bare = runs[("bare", "")]
+        for name, variant, path, _cookie in cases:
+            got = runs[(name, variant)]
+            ratios = [r["req_s"] / b["req_s"] for r, b in zip(got, bare, strict=True)]
+            print(
+                json.dumps(
+                    {
+                        "scenario": f"{name}_{variant}" if variant else name,
+                        "db": db,
+                        "req_s": round(statistics.median(r["req_s"] for r in got), 1),
+                        "p50_ms": round(
+                            statistics.median(r["p50_us"] for r in got) / 1000, 2
+                        ),
+                        "p95_ms": round(
+                            statistics.median(r["p95_us"] for r in got) / 1000, 2
+                        ),
+                        "ratio_to_bare": round(statistics.median(ratios), 3),
+                        "path": path,
+                        "errors": int(sum(r["errors"] for r in got)),
+                        "rounds": len(got),
+                        "load": f"wrk -t1 -c{args.connections} -d{args.duration}s, "
+                        "daphne 1 process, production settings",
+                        "loadavg_end": round(os.getloadavg()[0], 2),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

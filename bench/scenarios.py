@@ -58,3 +58,23 @@ SCENARIOS.append(
         "An idea page whose discussion has 200 comments, anonymous visitor",
     )
 )
+
+# `bench/run.py --pages`: the pages of issue 12, each loaded by an anonymous visitor
+# and by a signed-in resident, interleaved with the bare view on one server process.
+PAGE_SCENARIOS = [
+    Scenario("home", "home_page", "The front page"),
+    Scenario("campaign_newest", "campaign_newest", "Campaign, 10,000 ideas, newest"),
+    Scenario(
+        "campaign_supported", "campaign_supported", "Campaign, 10,000 ideas, supported"
+    ),
+    Scenario(
+        "campaign_category",
+        "campaign_category_filter",
+        "Campaign, 10,000 ideas, one category, page 2",
+    ),
+    Scenario("campaign_page_2", "campaign_page_two", "Campaign, newest, page 2"),
+    Scenario("campaign_search", "campaign_search", "Campaign, a search"),
+    Scenario("idea_200_comments", "idea_page_200_comments", "Idea with 200 comments"),
+    Scenario("forum_10000_threads", "forum_10000_threads", "Forum, 10,000 threads"),
+    Scenario("thread_500_posts", "forum_thread_500_posts", "Thread with 500 posts"),
+]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("healthz/ready", home_views.ready, name="ready"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("i18n/language/", home_views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # gettext() for site/static/js: the djangojs catalogue of LOCALE_PATHS only
     # ("home" has no locale/ of its own; Wagtail's admin strings stay out), served

@@ -103,4 +103,12 @@ def discussion_context(request: Any, thread: Any, **kwargs: Any) -> dict[str, An
     return build(request, thread, **kwargs)
 
 
+def post_heads(posts: Any) -> None:
+    """Fill each post's cached `head_html` (header and body) before a host page
+    renders "forums/includes/post.html" for a list of posts it fetched itself."""
+    from .views import post_heads as fill
+
+    fill(posts)
+
+
 NO_HOST_MESSAGE = _("This discussion is not available.")

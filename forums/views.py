@@ -4,14 +4,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.limits import limit
+from live import versions
 
 from . import actions
 from .actions import DiscussionRefused
@@ -81,6 +85,7 @@ def discussion_context(
     posts: Page = Paginator(qs, POSTS_PER_PAGE).get_page(
         page_number if page_number is not None else request.GET.get("page")
     )
+    post_heads(posts.object_list)
     liked_ids: set[int] = set()
     first_unread_id = None
     following = False
@@ -124,6 +129,30 @@ def discussion_context(
         "following": following,
         "is_forum_staff": is_forum_staff(user),
     }
+
+
+POST_HEAD_SECONDS = 300
+
+
+def post_heads(posts: Any) -> None:
+    """Give each post its `head_html`: header and body, which look the same to every
+    reader, rendered once and cached under the pages' version (live.versions: any
+    edit, deletion, decision or new post moves it) and the language. One cache
+    read for the page's posts; only the viewer's own controls are rendered anew."""
+    posts = list(posts)
+    if not posts:
+        return
+    prefix = f"forums:post-head:{get_language()}:{versions.current()}:"
+    found = cache.get_many([f"{prefix}{p.pk}" for p in posts])
+    missing = {}
+    for post in posts:
+        html = found.get(f"{prefix}{post.pk}")
+        if html is None:
+            html = render_to_string("forums/includes/post_head.html", {"post": post})
+            missing[f"{prefix}{post.pk}"] = html
+        post.head_html = html
+    if missing:
+        cache.set_many(missing, POST_HEAD_SECONDS)
 
 
 def _readable_thread(request: HttpRequest, pk: int) -> Thread:

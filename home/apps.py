@@ -22,3 +22,7 @@ class HomeConfig(AppConfig):
         from config.daphne_http import install
 
         install()
+        # Page edits and settings publish no live event but change what pages show.
+        from config.pagecache import watch_changes_without_events
+
+        watch_changes_without_events()

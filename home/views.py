@@ -121,3 +121,35 @@ def server_error(request: HttpRequest) -> HttpResponse:
         )
     response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
     return response
+
+
+@never_cache
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: a GET form, so pages carry no CSRF token and
+    an anonymous page sets no cookie until its reader picks a language (which only
+    sets the language cookie: a preference of this browser, nothing to forge).
+    Works like Django's `set_language` otherwise: `language`, then back to `next`."""
+    from django.http import HttpResponseRedirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    next_url = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    language = request.GET.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

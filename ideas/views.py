@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 import statistics
 from typing import Any
 
@@ -23,16 +23,18 @@ from django.db.models import (
 )
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.limits import limit
 from accounts.models import User
-from forums.hosts import discussion_context
+from forums.hosts import discussion_context, post_heads
 from forums.models import Post, PostLike, Thread
+from live import versions
 from moderation.models import Visibility, visible_to_q
 from search import query as search_query
 
@@ -86,15 +88,18 @@ PUBLIC_STATES = [s for s in IdeaState.values if s != IdeaState.WITHDRAWN]
 
 
 def _visitor_seed(request: HttpRequest) -> int:
-    """The visitor's random order: from the link (so pages agree) or their session."""
+    """The visitor's random order: from the link, so every page of a listing agrees.
+
+    Without one, the day's order (a resident's own for the day): nothing is kept in
+    a session, so an anonymous page sets no cookie and can be served from the page
+    cache, and the order still changes from day to day."""
     raw = request.GET.get("seed", "")
     if raw.isdigit() and 0 < int(raw) < RANDOM_PRIME:
         return int(raw)
-    seed = request.session.get("ideas_seed")
-    if not isinstance(seed, int) or not 0 < seed < RANDOM_PRIME:
-        seed = secrets.randbelow(RANDOM_PRIME - 1) + 1
-        request.session["ideas_seed"] = seed
-    return seed
+    user = request.user
+    who = user.pk if user.is_authenticated else ""
+    digest = hashlib.sha256(f"{timezone.localdate().isoformat()}:{who}".encode())
+    return int.from_bytes(digest.digest()[:8], "big") % (RANDOM_PRIME - 1) + 1
 
 
 def sort_ideas(qs: QuerySet[Idea], sort: str, seed: int) -> QuerySet[Idea]:
@@ -227,35 +232,6 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
     tag = request.GET.get("tag", "")[:100]
     query = request.GET.get("q", "").strip()[:200]
 
-    qs = campaign_ideas(campaign, user)
-    if category:
-        qs = qs.filter(categories__slug=category)
-    if state in PUBLIC_STATES:
-        qs = qs.filter(state=state)
-    if tag:
-        qs = qs.filter(tags__slug=tag)
-    if query:
-        # The site's one search engine finds the ids; filters and sort stay in SQL.
-        qs = qs.filter(
-            pk__in=search_query.matching_ids("idea", query, place_id=campaign.pk)
-        )
-    qs = (
-        sort_ideas(qs, sort, seed)
-        .select_related("author")
-        .prefetch_related("categories")
-    )
-
-    page = Paginator(qs, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
-    ideas = list(page.object_list)
-    if campaign.uses_votes and user.is_authenticated and ideas:
-        # The viewer's own votes on this page, in one query, for the cards' buttons.
-        chosen = dict(
-            Vote.objects.filter(user=user, idea__in=ideas).values_list(
-                "idea_id", "choice"
-            )
-        )
-        for idea in ideas:
-            idea.viewer_vote = chosen.get(idea.pk)
     params = {
         k: v
         for k, v in {
@@ -268,6 +244,54 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         }.items()
         if v
     }
+    list_context = {
+        "campaign": campaign,
+        "query_string": urlencode(params),
+        "filters_active": bool(category or state or tag or query),
+    }
+    shared_key = _shared_list_key(campaign, user, params, request.GET.get("page"))
+    shared = cache.get(shared_key) if shared_key else None
+    if shared is not None:
+        ideas_count, ideas_list_html = shared
+        page, ideas = None, []
+    else:
+        qs = campaign_ideas(campaign, user)
+        if category:
+            qs = qs.filter(categories__slug=category)
+        if state in PUBLIC_STATES:
+            qs = qs.filter(state=state)
+        if tag:
+            qs = qs.filter(tags__slug=tag)
+        if query:
+            # The site's one search engine finds the ids; filters and sort stay in SQL.
+            qs = qs.filter(
+                pk__in=search_query.matching_ids("idea", query, place_id=campaign.pk)
+            )
+        qs = (
+            sort_ideas(qs, sort, seed)
+            .select_related("author")
+            .prefetch_related("categories")
+        )
+
+        page = Paginator(qs, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
+        ideas = list(page.object_list)
+        if campaign.uses_votes and user.is_authenticated and ideas:
+            # The viewer's own votes on this page, in one query, for the cards' buttons.
+            chosen = dict(
+                Vote.objects.filter(user=user, idea__in=ideas).values_list(
+                    "idea_id", "choice"
+                )
+            )
+            for idea in ideas:
+                idea.viewer_vote = chosen.get(idea.pk)
+        ideas_count = page.paginator.count
+        ideas_list_html = ""
+        if shared_key:
+            ideas_list_html = render_to_string(
+                "ideas/includes/idea_list.html",
+                {**list_context, "ideas": ideas, "ideas_page": page},
+            )
+            cache.set(shared_key, (ideas_count, ideas_list_html), SHARED_LIST_SECONDS)
     follows_campaign = user.is_authenticated and (
         Follow.objects.filter(user=user, campaign=campaign).exists()
     )
@@ -279,6 +303,8 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         "self": campaign,
         "ideas_page": page,
         "ideas": ideas,
+        "ideas_count": ideas_count,
+        "ideas_list_html": ideas_list_html,
         "sort": sort,
         "sorts": SORTS,
         "category": category,
@@ -287,8 +313,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         "tag": tag,
         "query": query,
         "categories": campaign.category_choices(),
-        "query_string": urlencode(params),
-        "filters_active": bool(category or state or tag or query),
+        **list_context,
         "follows_campaign": follows_campaign,
         "record": answer_record(campaign),
         "map_points": map_points,
@@ -299,6 +324,32 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         **_phase_context(campaign, user),
     }
     return render(request, "ideas/campaign_page.html", context)
+
+
+SHARED_LIST_SECONDS = 300
+
+
+def _shared_list_key(
+    campaign: CampaignPage, user: Any, params: dict[str, Any], page: str | None
+) -> str | None:
+    """The cache key of a page of cards that looks the same to everyone who may
+    see it, or None when this viewer's list is their own: a resident with votes to
+    show on the cards, or with ideas of theirs still waiting or hidden (which only
+    they see in the list). Keyed by the pages' version (live.versions), so any
+    change makes a new list; shared by visitors and residents alike."""
+    if user.is_authenticated:
+        if campaign.uses_votes:
+            return None
+        if (
+            Idea.objects.filter(campaign=campaign, author=user)
+            .exclude(visibility=Visibility.PUBLISHED)
+            .exists()
+        ):
+            return None
+    digest = hashlib.sha256(
+        f"{sorted(params.items())}:{page or ''}".encode()
+    ).hexdigest()[:32]
+    return f"ideas:cards:{campaign.pk}:{get_language()}:{versions.current()}:{digest}"
 
 
 def _get_campaign(pk: int) -> CampaignPage:
@@ -407,6 +458,7 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
                 .order_by("-like_count", "id")[:POINTS_SHOWN]
             )
             shown += [p.pk for p in points]
+            post_heads(points)
         columns.append(
             {"side": side, "label": label, "thread": thread, "points": points}
         )

@@ -12,4 +12,6 @@ def publish_on_commit(
     # Imported here so that `import live` never loads models before apps are ready.
     from .publish import publish_on_commit as publish
 
+    # The page version (live/versions.py) moves here and again when the event is
+    # sent after the commit, in the same callback.
     return publish(topic, type, data, using=using)

@@ -20,6 +20,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import connections, transaction
 
+from . import versions
 from .models import Event
 from .relay import relay
 from .topics import MAX_TOPIC_LENGTH, TOPIC_RE
@@ -43,8 +44,16 @@ def publish_on_commit(
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
         event = Event.objects.using(using).create(topic=topic, type=type, data=data)
-    transaction.on_commit(lambda: send_event(event), using=using)
+    # Whatever an event reports changed what some page shows: cached pages made
+    # before it are not served after it (live/versions.py: now, and on commit).
+    versions.bump()
+    transaction.on_commit(lambda: _committed(event), using=using)
     return event
+
+
+def _committed(event: Event) -> None:
+    versions.bump()
+    send_event(event)
 
 
 class UnsentEvents:

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.CleanInputMiddleware",
+    # Before sessions and authentication: a cached anonymous page costs no more.
+    "config.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,6 +197,10 @@ else:
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Anonymous pages are cached whole under the version every change moves
+# (config/pagecache.py, live/versions.py); this bounds a copy's age. 0 turns it off.
+AGORA_PAGE_CACHE_SECONDS = env.int("AGORA_PAGE_CACHE_SECONDS", default=60)
 
 TASKS = {
     "default": {

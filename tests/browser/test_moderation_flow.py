@@ -54,7 +54,7 @@ def test_flag_queue_hide_and_the_author_reads_why(daphne_live_server, new_page):
 
     resident = logged_in_page(new_page, live_server, ben)
     resident.goto(live_server.url + f"/discussions/threads/{thread.pk}/")
-    resident.locator(".flag > summary").first.click()
+    resident.get_by_role("link", name="Flag").first.click()  # the flag page
     resident.get_by_label("Abusive or hateful").check()
     resident.get_by_role("button", name="Send to the moderators").click()
     expect(resident.get_by_text("The moderators will look at it")).to_be_visible()

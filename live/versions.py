@@ -1,0 +1,57 @@
+"""The version of what pages show, moved by every committed change.
+
+Anonymous pages are cached whole (config/pagecache.py) under this number: each
+event published through `live.publish_on_commit` moves it once its transaction
+commits, and so do the few changes that publish no event (Wagtail page edits and
+settings, wired by `home`). A cached page made under an older number is never
+served again. The number lives in the default cache, so with Redis every process
+sees the same one; in embedded mode (one process, local memory) so does the
+server's own process, and changes written by other processes (task worker,
+commands) reach pages within the cache's lifetime.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import cache
+from django.db import connections, transaction
+
+KEY = "pages:version"
+# A version lives as long as anything cached under it could (config/pagecache.py).
+LIFETIME_SECONDS = 24 * 3600
+
+
+def current() -> int:
+    version = cache.get(KEY)
+    if version is None:
+        return start()
+    return int(version)
+
+
+def start() -> int:
+    """A fresh random start after a cache reset, so pages cached by a process that
+    still remembers an old number are not taken for current ones."""
+    version = secrets.randbelow(2**40) + 1
+    if cache.add(KEY, version, LIFETIME_SECONDS):
+        return version
+    return int(cache.get(KEY) or version)
+
+
+def bump() -> int:
+    try:
+        return int(cache.incr(KEY))
+    except ValueError:  # the key expired or the cache was reset
+        return start()
+
+
+def bump_on_commit(using: str = "default") -> None:
+    """Move the version now and again once the current transaction commits.
+
+    Now: the writer's own connection already sees the change (and a test's
+    transaction never commits). On commit: a page rendered by another request
+    while the transaction was open saw the old data but may have been stored
+    under the number moved "now"; the second move retires it."""
+    bump()
+    if connections[using].in_atomic_block:
+        transaction.on_commit(bump, using=using)
