@@ -151,6 +151,10 @@ class RedisCounts:
     def _renew_forever(self) -> None:
         while True:
             time.sleep(COUNT_TTL_SECONDS / 3)
+            with self._lock:
+                if not self._open:
+                    self._renewer = None
+                    return
             try:
                 self.renew()
             except Exception as error:
@@ -163,18 +167,17 @@ class ConnectionCounter:
 
     def __init__(self) -> None:
         self.memory = MemoryCounts()
-        self._redis: dict[int, RedisCounts] = {}
         self._last_warning = float("-inf")
 
     def shared(self, layer: Any) -> RedisCounts | None:
+        """The layer's shared counts, if it is the Redis layer (kept on it)."""
         client = getattr(layer, "client", None)
         if client is None or not callable(client):
             return None
-        counts = self._redis.get(id(layer))
+        counts = getattr(layer, "connection_counts", None)
         if counts is None:
-            counts = self._redis[id(layer)] = RedisCounts(
-                client(), getattr(layer, "prefix", "agora")
-            )
+            counts = RedisCounts(client(), getattr(layer, "prefix", "agora"))
+            layer.connection_counts = counts
         return counts
 
     async def open(self, layer: Any, keys: Keys, member: str) -> tuple[str | None, str]:
