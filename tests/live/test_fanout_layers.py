@@ -199,6 +199,9 @@ async def test_events_stored_while_redis_was_away_are_resent_when_it_returns(
     listener = RedisFanoutLayer([REDIS_URL], prefix)
     channel = await listener.new_channel()
     await listener.group_add(group_name("open.3"), channel)
+    # The listener hears the group (its subscription is live) before Redis goes.
+    await listener.group_send(group_name("open.3"), layer_message(event(1, "open.3")))
+    assert (await asyncio.wait_for(listener.receive(channel), WAIT))["id"] == 1
     with override_settings(
         CHANNEL_LAYERS=fanout(proxy.url, prefix), LIVE_RESEND_RETRY_SECONDS=0.2
     ):
