@@ -28,7 +28,9 @@ def next_events(channel: str, count: int) -> list[dict]:
     # One event loop for all of them: channels_redis buffers per loop.
     async def receive() -> list[dict]:
         layer = get_channel_layer()
-        return [json.loads((await layer.receive(channel))["text"]) for _ in range(count)]
+        return [
+            json.loads((await layer.receive(channel))["text"]) for _ in range(count)
+        ]
 
     return async_to_sync(receive)()
 

@@ -115,8 +115,6 @@ def test_live_events_published_while_away_are_resent_when_the_layer_returns(
         async_to_sync(layer.group_add)(group_name("open.7"), channel)
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             after = live.publish_on_commit("open.7", "thing.happened", {"n": 2})
-        received = [
-            async_to_sync(layer.receive)(channel)["id"] for _ in range(2)
-        ]
+        received = [async_to_sync(layer.receive)(channel)["id"] for _ in range(2)]
         assert received == [missed.id, after.id]
         assert unsent.oldest is None
