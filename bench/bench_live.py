@@ -3,18 +3,25 @@ memory per idle connection, and what a publish adds to a write.
 
 Servers are real Daphne processes (production settings); the clients (the
 `websockets` library) run in this separate process. Cases: the in-memory layer
-with one Daphne, and Redis with two Daphne processes (clients split across them).
-An event is caused by a real write request (POST "mark all as read" on the first
-server, which emits notification.read on user.<id>); latency runs from just before
-the POST to each client's receipt. One JSON object per line on standard output.
+(live.layers.LocalFanoutLayer) with one Daphne, and Redis
+(live.layers.RedisFanoutLayer) with two Daphne processes (clients split across
+them). An event is caused by a real write request (POST "mark all as read" on the
+first server, which emits notification.read on user.<id>); latency runs from just
+before the POST to each client's receipt. With --load, two busy-looping processes
+keep both cores busy while the events are sent. One JSON object per line on
+standard output, each with the load average when it was measured.
 
-    python bench/bench_live.py [--db sqlite,postgres] [--clients 100,1000] [--events 5]
+    flock /tmp/bench.lock python bench/bench_live.py --db sqlite \
+        --clients 1000,5000 --layers memory,redis [--load]
+
+BENCH_REDIS_URL chooses the Redis database (default db 15).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -134,25 +141,37 @@ def add_unread(env: dict[str, str], user_id: int) -> None:
 
 async def open_clients(addresses: list[str], count: int, reader: dict) -> list:
     from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidMessage, InvalidStatus
 
     topic = f"user.{reader['id']}"
     clients: list = []
 
     async def one(address: str) -> object:
+        # A loaded server may drop a handshake (Daphne gives it 5 s): try again.
+        for attempt in range(5):
+            try:
+                return await one_try(address)
+            except (OSError, TimeoutError, InvalidMessage, InvalidStatus):
+                RETRIES.append(1)
+                await asyncio.sleep(0.5 * (attempt + 1))
+        return await one_try(address)
+
+    async def one_try(address: str) -> object:
         ws = await connect(
             f"ws://{address}/ws/live/",
             origin=f"http://{address}",
             additional_headers={"Cookie": f"sessionid={reader['session']}"},
-            open_timeout=60,
+            open_timeout=120,
             ping_interval=None,
             max_queue=None,
+            compression=None,
         )
         await ws.send(json.dumps({"action": "subscribe", "topics": [topic]}))
-        reply = json.loads(await asyncio.wait_for(ws.recv(), 60))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 120))
         assert reply["type"] == "subscribed", reply
         return ws
 
-    batch = 50
+    batch = 25
     for start in range(0, count, batch):
         size = min(batch, count - start)
         clients += await asyncio.gather(
@@ -166,22 +185,42 @@ async def deliver_once(
 ) -> tuple[list[float], int]:
     await asyncio.to_thread(add_unread, env, user_id)
     received: list[float] = []
+    newest: list[int] = []
 
     async def wait(ws: object) -> None:
         while True:
-            event = json.loads(await ws.recv())  # type: ignore[attr-defined]
-            if event.get("type") == "notification.read":
+            text = await ws.recv()  # type: ignore[attr-defined]
+            # A substring test first: the clients share this process. An event of
+            # an earlier round that arrives late does not count for this one.
+            if '"type":"notification.read"' in text:
+                if json.loads(text)["id"] <= LAST_ID[0]:
+                    continue
                 received.append(time.perf_counter())
+                newest.append(json.loads(text)["id"])
                 return
 
     waiters = [asyncio.create_task(wait(ws)) for ws in clients]
     start = time.perf_counter()
     status = await asyncio.to_thread(writer.post)
+    answered = time.perf_counter()
     assert status == 302, status
     await asyncio.wait(waiters, timeout=15)
     for task in waiters:
         task.cancel()
+    POST_MS.append((answered - start) * 1000)
+    LAST_ID[0] = max([LAST_ID[0], *newest])
+    if received:
+        first = min(received)
+        SPREAD_MS.extend((t - first) * 1000 for t in received)
     return [(t - start) * 1000 for t in received], len(clients)
+
+
+POST_MS: list[float] = []
+LAST_ID = [0]  # the newest event id counted so far
+RETRIES: list[int] = []
+# Per event: each receipt after the first one, i.e. the fan-out itself, without
+# the write request that caused it (which on a loaded machine takes seconds).
+SPREAD_MS: list[float] = []
 
 
 async def measure_delivery(
@@ -198,23 +237,53 @@ async def measure_delivery(
     writer = Writer(addresses[0], reader["session"])
     latencies: list[float] = []
     delivered = expected = 0
-    for _ in range(args.events):
-        got, total = await deliver_once(clients, writer, env, reader["id"])
-        latencies += got
-        delivered += len(got)
-        expected += total
-    for ws in clients:
-        await ws.close()
+    with busy_cores(args.load):
+        for _ in range(args.events):
+            got, total = await deliver_once(clients, writer, env, reader["id"])
+            latencies += got
+            delivered += len(got)
+            expected += total
+        load = os.getloadavg()
+    await asyncio.gather(*(ws.close() for ws in clients), return_exceptions=True)
+    post_ms, POST_MS[:] = sorted(POST_MS), []
+    spread, SPREAD_MS[:] = list(SPREAD_MS), []
+    retries, RETRIES[:] = len(RETRIES), []
     return {
         "latency_ms": {
+            "first": round(min(latencies, default=float("nan")), 2),
             "p50": round(percentile(latencies, 50), 2),
             "p95": round(percentile(latencies, 95), 2),
             "p99": round(percentile(latencies, 99), 2),
         },
+        "fanout_after_first_ms": {
+            "p50": round(percentile(spread, 50), 2),
+            "p95": round(percentile(spread, 95), 2),
+        },
         "delivered_pct": round(100 * delivered / expected, 2) if expected else 0.0,
+        # The trigger's own round trip (the write request), included in latency.
+        "post_ms_median": round(post_ms[len(post_ms) // 2], 2) if post_ms else None,
         "events": args.events,
         "memory_per_idle_connection_kib": round((after - before) / count, 1),
+        "connect_retries": retries,
+        "loaded_machine": bool(args.load),
+        "load_average": [round(x, 2) for x in load],
     }
+
+
+@contextlib.contextmanager
+def busy_cores(on: bool):
+    """Two processes that keep both cores busy (a loaded machine), or nothing."""
+    procs = []
+    if on:
+        for _ in range(os.cpu_count() or 2):
+            procs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
+        time.sleep(5)  # let the load average climb a little before measuring
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
 
 
 def publish_cost(env: dict[str, str], repeat: int) -> dict:
@@ -255,6 +324,9 @@ def publish_cost(env: dict[str, str], repeat: int) -> dict:
 def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
     env = server_env(db, tmp)
     env["LIVE_MAX_TOPICS_PER_CONNECTION"] = "50"
+    # Every bench client shares one session and one address: lift the caps.
+    env["LIVE_MAX_CONNECTIONS_PER_SESSION"] = "100000"
+    env["LIVE_MAX_CONNECTIONS_PER_IP"] = "100000"
     if layer == "redis":
         env["REDIS_URL"] = REDIS_URL
         env["CHANNEL_LAYER_PREFIX"] = f"bench-live-{os.getpid()}"
@@ -285,6 +357,8 @@ def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
     finally:
         for server in servers:
             server.stop()
+    if args.no_publish_cost:
+        return
     log(f"[{db}/{layer}] publish cost ...")
     print(
         json.dumps(
@@ -309,6 +383,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5, help="events per case")
     parser.add_argument("--repeat", type=int, default=300, help="writes per variant")
     parser.add_argument("--layers", default="memory,redis")
+    parser.add_argument(
+        "--load", action="store_true", help="keep every core busy while sending"
+    )
+    parser.add_argument(
+        "--no-publish-cost", action="store_true", help="skip the publish-cost case"
+    )
+    parser.add_argument(
+        "--var-dir", default="", help="keep the migrated database here between runs"
+    )
+    parser.add_argument(
+        "--prepare", action="store_true", help="only migrate into --var-dir"
+    )
     args = parser.parse_args()
     limit = raise_open_file_limit()
     counts = [int(c) for c in args.clients.split(",") if c]
@@ -317,13 +403,27 @@ def main() -> None:
             f"open-file limit {limit} is too low for {max(counts)} clients"
         )
     for db in [d for d in args.db.split(",") if d]:
-        with tempfile.TemporaryDirectory(prefix="agora-bench-live-") as tmp:
+        with contextlib.ExitStack() as stack:
+            if args.var_dir:
+                tmp = str(Path(args.var_dir) / db)
+                Path(tmp).mkdir(parents=True, exist_ok=True)
+            else:
+                tmp = stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix="agora-bench-live-")
+                )
             env = server_env(db, Path(tmp))
-            if db == "postgres":
-                reset_postgres()
-            log(f"[{db}] migrating ...")
-            manage(env, "migrate", "--noinput")
-            manage(env, "collectstatic", "--noinput")
+            marker = Path(tmp) / ".migrated"
+            if not marker.exists():
+                # Untimed set-up: run it once with --prepare, outside the bench lock.
+                if db == "postgres":
+                    reset_postgres()
+                log(f"[{db}] migrating ...")
+                manage(env, "migrate", "--noinput")
+                manage(env, "collectstatic", "--noinput")
+                if args.var_dir:
+                    marker.touch()
+            if args.prepare:
+                continue
             for layer in [x for x in args.layers.split(",") if x]:
                 run_case(db, layer, Path(tmp), args, counts)
 

@@ -12,9 +12,10 @@ DEFAULTS: dict[str, float | int] = {
     "LIVE_MAX_TOPICS_PER_CONNECTION": 50,
     # Token bucket: this many messages a second, with a burst of as many.
     "LIVE_MAX_MESSAGES_PER_SECOND": 10,
-    # Open WebSockets at once, per browser session and per client IP address (per
-    # server process). A tab needs one; a household or office behind one address
-    # needs many.
+    # Open WebSockets at once, per browser session and per client IP address,
+    # across all server processes (counted in Redis when REDIS_URL is set, else
+    # in the one process). A tab needs one; a household or office behind one
+    # address needs many.
     "LIVE_MAX_CONNECTIONS_PER_SESSION": 20,
     "LIVE_MAX_CONNECTIONS_PER_IP": 200,
     # A reconnect that missed more than this is told to reload the page instead.
@@ -22,6 +23,13 @@ DEFAULTS: dict[str, float | int] = {
     # Embedded mode (in-memory channel layer): how often each Daphne process reads
     # the event log for events published by other processes. 0 turns it off.
     "LIVE_RELAY_POLL_SECONDS": 0.5,
+    # Events that could not reach the channel layer (Redis away) are resent from
+    # the log in the background: first retry after this many seconds, then
+    # doubling up to ten times it. 0: only the next publish resends them.
+    "LIVE_RESEND_RETRY_SECONDS": 1.0,
+    # How long a connection counter may wait for Redis before counting in this
+    # process's memory instead (a slow Redis must not hold a tab's connect).
+    "LIVE_COUNT_TIMEOUT_SECONDS": 0.5,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -17,8 +17,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from . import conf
+from .connections import connection_keys, counter
 from .models import Event
-from .relay import relay
+from .relay import encode, relay
 from .topics import can_read, group_name
 
 logger = logging.getLogger(__name__)
@@ -49,43 +50,6 @@ class TokenBucket:
         return True
 
 
-class OpenConnections:
-    """How many WebSockets each session and each client address has open in this
-    process. Consumers of one process share one event loop, so no lock is needed."""
-
-    def __init__(self) -> None:
-        self.by_key: Counter[str] = Counter()
-
-    def keys(self, scope: dict[str, Any]) -> list[tuple[str, str]]:
-        keys = []
-        session = scope.get("session")
-        session_key = getattr(session, "session_key", None) if session else None
-        if session_key:
-            keys.append(("LIVE_MAX_CONNECTIONS_PER_SESSION", f"session:{session_key}"))
-        client = scope.get("client")
-        if client:
-            keys.append(("LIVE_MAX_CONNECTIONS_PER_IP", f"ip:{client[0]}"))
-        return keys
-
-    def open(self, keys: list[tuple[str, str]]) -> str | None:
-        """Count a connection in; the name of the cap it would break, if any."""
-        for setting, key in keys:
-            if self.by_key[key] >= int(conf.get(setting)):
-                return setting
-        for _setting, key in keys:
-            self.by_key[key] += 1
-        return None
-
-    def close(self, keys: list[tuple[str, str]]) -> None:
-        for _setting, key in keys:
-            self.by_key[key] -= 1
-            if self.by_key[key] <= 0:
-                del self.by_key[key]
-
-
-open_connections = OpenConnections()
-
-
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """One browser tab's live connection: its topics and what it has been sent."""
 
@@ -95,8 +59,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.sent_set: set[int] = set()
         self.bucket = TokenBucket(float(conf.get("LIVE_MAX_MESSAGES_PER_SECOND")))
         self.counted: list[tuple[str, str]] = []
-        keys = open_connections.keys(self.scope)
-        over = open_connections.open(keys)
+        self.counted_in = ""
+        keys = connection_keys(self.scope)
+        # Counted across processes when the layer is Redis (in this process's
+        # memory otherwise, or while Redis does not answer): see connections.py.
+        over, where = await counter.open(self.channel_layer, keys, self.channel_name)
         await self.accept()
         if over is not None:
             # Accept first, so the browser gets a reason rather than a bare 403.
@@ -110,15 +77,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 detail=over,
             )
             return
-        self.counted = keys
+        self.counted, self.counted_in = keys, where
         relay.connection_opened(self.channel_layer)
 
     async def disconnect(self, code: int) -> None:
         for topic in getattr(self, "topics", ()):
             await self.channel_layer.group_discard(group_name(topic), self.channel_name)
         if getattr(self, "counted", None):
-            open_connections.close(self.counted)
-            self.counted = []
+            keys, self.counted = self.counted, []
+            await counter.close(
+                self.channel_layer, keys, self.channel_name, self.counted_in
+            )
             relay.connection_closed(self.channel_layer)
 
     # -- client -> server ----------------------------------------------------------
@@ -240,20 +209,25 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # -- server -> client ----------------------------------------------------------
 
     async def live_event(self, message: dict[str, Any]) -> None:
-        """A group message: one event published on a topic this connection follows."""
-        event = message["event"]
-        if event["topic"] in self.topics:
-            await self.deliver(event)
+        """A group message: one event published on a topic this connection follows.
+        Its JSON was encoded once by the publisher (relay.layer_message) and goes
+        out as it is."""
+        if message["topic"] in self.topics:
+            await self.deliver_text(message["id"], message["text"])
 
     async def deliver(self, event: dict[str, Any]) -> None:
-        event_id = event["id"]
+        """A replayed event (read from the log for this connection)."""
+        if event["id"] not in self.sent_set:
+            await self.deliver_text(event["id"], encode(event))
+
+    async def deliver_text(self, event_id: int, text: str) -> None:
         if event_id in self.sent_set:
             return
         if len(self.sent) == self.sent.maxlen:
             self.sent_set.discard(self.sent[0])
         self.sent.append(event_id)
         self.sent_set.add(event_id)
-        await self.send_json(event)
+        await self.send(text_data=text)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json(

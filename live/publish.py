@@ -15,12 +15,14 @@ another from their first publish on, so actions publish after their other writes
 """
 
 import logging
+import threading
+import time
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import connections, transaction
 
-from . import versions
+from . import conf, versions
 from .models import Event
 from .relay import relay
 from .topics import MAX_TOPIC_LENGTH, TOPIC_RE
@@ -60,42 +62,85 @@ class UnsentEvents:
     """Events of this process that did not reach the channel layer (Redis away).
 
     They are safe in the event log, and a client that reconnects is replayed
-    them; clients that stayed connected get them when the layer is back: each
-    send first resends, from the log, everything from the oldest unsent id on
-    (clients drop ids they already have). A warning is logged once per outage."""
+    them. Clients that stayed connected get them when the layer is back: a
+    background thread retries every LIVE_RESEND_RETRY_SECONDS (doubling up to
+    ten times that) and resends, from the log, everything from the oldest unsent
+    id on; the next publish does the same if it comes first. Clients drop ids
+    they already have. A warning is logged once per outage."""
 
     BATCH = 500
 
     def __init__(self) -> None:
         self.oldest: int | None = None
+        self._lock = threading.RLock()
+        self._retrying: threading.Thread | None = None
 
     def failed(self, event: Event, error: BaseException) -> None:
-        if self.oldest is None:
-            logger.warning(
-                "live events cannot reach the channel layer (%s); they wait in "
-                "the event log from id %s",
-                error,
-                event.id,
-            )
-            self.oldest = event.id
-        else:
-            self.oldest = min(self.oldest, event.id)
+        with self._lock:
+            if self.oldest is None:
+                logger.warning(
+                    "live events cannot reach the channel layer (%s); they wait in "
+                    "the event log from id %s",
+                    error,
+                    event.id,
+                )
+                self.oldest = event.id
+            else:
+                self.oldest = min(self.oldest, event.id)
+            self._start_retrying()
 
     def resend(self, layer: object) -> int:
         """Resend the backlog; the last id sent (0 if none)."""
-        if self.oldest is None:
-            return 0
-        backlog = list(
-            Event.objects.filter(id__gte=self.oldest).order_by("id")[: self.BATCH]
+        with self._lock:
+            if self.oldest is None:
+                return 0
+            last = 0
+            while self.oldest is not None:
+                backlog = list(
+                    Event.objects.filter(id__gte=self.oldest).order_by("id")[
+                        : self.BATCH
+                    ]
+                )
+                for old in backlog:
+                    relay.group_send(layer, old.as_message())  # raises while away
+                    last = old.id
+                    self.oldest = old.id + 1
+                if len(backlog) < self.BATCH:
+                    self.oldest = None
+            logger.warning(
+                "live events reach the channel layer again; resent from the log up "
+                "to id %s",
+                last,
+            )
+            return last
+
+    def _start_retrying(self) -> None:
+        interval = float(conf.get("LIVE_RESEND_RETRY_SECONDS"))
+        if interval <= 0 or (self._retrying and self._retrying.is_alive()):
+            return
+        self._retrying = threading.Thread(
+            target=self._retry, args=(interval,), name="live-resend", daemon=True
         )
-        for old in backlog:
-            relay.group_send(layer, old.as_message())  # raises while still away
-        logger.warning(
-            "live events reach the channel layer again; %d resent from the log",
-            len(backlog),
-        )
-        self.oldest = backlog[-1].id + 1 if len(backlog) == self.BATCH else None
-        return backlog[-1].id if backlog else 0
+        self._retrying.start()
+
+    def _retry(self, interval: float) -> None:
+        """Background: resend as soon as the layer takes events again."""
+        delay = interval
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                if self.oldest is None:
+                    return
+            layer = get_channel_layer()
+            if layer is None:
+                return
+            try:
+                self.resend(layer)
+            except Exception as error:
+                logger.debug("live resend: the layer is still away (%s)", error)
+                delay = min(delay * 2, interval * 10)
+            finally:
+                connections.close_all()
 
 
 unsent = UnsentEvents()

@@ -11,6 +11,7 @@ layer is shared between processes and no relay runs. See docs/live-protocol.md.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections import deque
@@ -35,6 +36,21 @@ POLL_BATCH = 500
 
 def is_embedded(layer: BaseChannelLayer | None) -> bool:
     return isinstance(layer, InMemoryChannelLayer)
+
+
+def layer_message(event: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message for one event: its JSON encoded once, here, and
+    sent as-is by every consumer (one encoding per event, not one per tab)."""
+    return {
+        "type": "live.event",
+        "id": event["id"],
+        "topic": event["topic"],
+        "text": encode(event),
+    }
+
+
+def encode(event: dict[str, Any]) -> str:
+    return json.dumps(event, separators=(",", ":"))
 
 
 class EmbeddedRelay:
@@ -95,8 +111,13 @@ class EmbeddedRelay:
         send from another thread's loop would not wake them. So when the relay
         knows that loop, the send is handed to it.
         """
-        message = {"type": "live.event", "event": event}
+        message = layer_message(event)
         group = group_name(event["topic"])
+        send_sync = getattr(layer, "group_send_sync", None)
+        if send_sync is not None:
+            # The Redis fan-out layer publishes from any thread, loop or not.
+            send_sync(group, message)
+            return
         if is_embedded(layer):
             self.remember(event["id"])
             loop = self.loop
@@ -146,8 +167,7 @@ class EmbeddedRelay:
                 self.cursor = event["id"]
                 if self.remember(event["id"]) and self.layer is not None:
                     await self.layer.group_send(
-                        group_name(event["topic"]),
-                        {"type": "live.event", "event": event},
+                        group_name(event["topic"]), layer_message(event)
                     )
             if len(events) < POLL_BATCH:
                 return
@@ -173,3 +193,23 @@ def _events_after(cursor: int, limit: int) -> list[dict[str, Any]]:
 
 
 relay = EmbeddedRelay()
+
+
+def catch_up(layer: Any, since: float) -> int:
+    """After this process's Redis subscription was down (or a join was not
+    confirmed in time): hand its own tabs the events logged from wall-clock time
+    `since` on (synchronous; the layer's subscriber thread calls it). How many
+    were handed on."""
+    from datetime import UTC, datetime
+
+    limit = int(conf.get("LIVE_REPLAY_MAX_EVENTS"))
+    start = datetime.fromtimestamp(since, tz=UTC)
+    events = list(Event.objects.filter(created_at__gte=start).order_by("id")[:limit])
+    for event in events:
+        message = event.as_message()
+        layer.dispatch(group_name(event.topic), layer_message(message))
+    if events:
+        logger.warning(
+            "live: %d events handed on from the log after a gap", len(events)
+        )
+    return len(events)

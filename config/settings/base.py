@@ -178,14 +178,17 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="agora"),
         }
     }
+    # Redis pub/sub, one subscriber per process, built for one event to
+    # thousands of tabs (live/layers.py, docs/live-protocol.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "live.layers.RedisFanoutLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="agora"),
-                "capacity": 1500,
-                "expiry": 30,
+                # Messages waiting per tab before new ones are dropped (logged).
+                "capacity": 1000,
+                "socket_timeout": 1.0,
             },
         }
     }
@@ -196,7 +199,13 @@ else:
             "LOCATION": "agora",
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Embedded default: one process, in memory (live/layers.py).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "live.layers.LocalFanoutLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
 
 # Anonymous pages are cached whole under the version every change moves
 # (config/pagecache.py, live/versions.py); this bounds a copy's age. 0 turns it off.
@@ -235,6 +244,8 @@ LIVE_REPLAY_MAX_EVENTS = env.int("LIVE_REPLAY_MAX_EVENTS", default=1000)
 # Embedded mode only (no REDIS_URL): how often each Daphne process reads the event
 # log for events other processes (the task worker, commands) published.
 LIVE_RELAY_POLL_SECONDS = env.float("LIVE_RELAY_POLL_SECONDS", default=0.5)
+LIVE_RESEND_RETRY_SECONDS = env.float("LIVE_RESEND_RETRY_SECONDS", default=1.0)
+LIVE_COUNT_TIMEOUT_SECONDS = env.float("LIVE_COUNT_TIMEOUT_SECONDS", default=0.5)
 
 # ---------------------------------------------------------------------------
 # Accounts

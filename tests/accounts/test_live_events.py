@@ -1,6 +1,8 @@
 """Notifications go live: the inbox line and the unread count reach the person's tabs
 only once the notification is committed."""
 
+import json
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -26,7 +28,9 @@ def next_events(channel: str, count: int) -> list[dict]:
     # One event loop for all of them: channels_redis buffers per loop.
     async def receive() -> list[dict]:
         layer = get_channel_layer()
-        return [(await layer.receive(channel))["event"] for _ in range(count)]
+        return [
+            json.loads((await layer.receive(channel))["text"]) for _ in range(count)
+        ]
 
     return async_to_sync(receive)()
 

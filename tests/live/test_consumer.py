@@ -16,7 +16,7 @@ import live
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from live.models import Event
-from live.relay import is_embedded
+from live.relay import is_embedded, layer_message
 from live.topics import group_name, register_topic
 from tests.factories import UserFactory
 
@@ -217,7 +217,7 @@ async def test_an_event_both_replayed_and_sent_live_arrives_once():
             await database_sync_to_async(Event.objects.get)(pk=event_id)
         ).as_message()
         await get_channel_layer().group_send(
-            group_name("open.1"), {"type": "live.event", "event": message}
+            group_name("open.1"), layer_message(message)
         )
         later = await publish("open.1", n=2)
         assert (await ws.receive_json_from())["id"] == later

@@ -1,5 +1,7 @@
 """Publishing: stored in the log inside the transaction, sent only after commit."""
 
+import json
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -29,7 +31,7 @@ def test_event_is_logged_and_sent_after_commit():
         event = live.publish_on_commit("idea.1", "idea.supported", {"supports": 3})
         assert Event.objects.filter(pk=event.pk).exists()
     message = receive(channel)
-    assert message["event"] == {
+    assert json.loads(message["text"]) == {
         "id": event.id,
         "topic": "idea.1",
         "type": "idea.supported",
