@@ -2,7 +2,7 @@
 
     BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/agora_<you>_bursts \\
     python bench/bench_bursts.py [--db postgres] [--writers 200] [--rounds 3]
-        [--servers daphne:1,daphne-unbounded:1,gunicorn-gthread:2]
+        [--servers daphne:1,daphne-unbounded:1,granian-wsgi:2]
 
 Each round, `--writers` distinct logged-in residents (sessions made beforehand)
 open a connection each, wait at one barrier, and POST at once: a third support an
@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--servers", default="daphne:1,daphne-unbounded:1,gunicorn-gthread:2"
+        "--servers", default="daphne:1,daphne-unbounded:1,granian-wsgi:2"
     )
     args = parser.parse_args()
     servers = [

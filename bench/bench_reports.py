@@ -2,7 +2,7 @@
 
     BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/agora_<you> \\
     python bench/bench_reports.py [--db postgres] [--seconds 20] [--burst 10]
-                                  [--spike 50] [--servers daphne:1,gunicorn-gthread:2]
+                                  [--spike 50] [--servers daphne:1,granian-wsgi:2]
                                   [--reports 100000] [--queries 500] [--only filing|near]
 
 * report_filing: each server of --servers (bench.run.Server: Daphne, or the
@@ -411,7 +411,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--burst", type=int, default=10)
     parser.add_argument("--spike", type=int, default=50)
-    parser.add_argument("--servers", default="daphne:1,gunicorn-gthread:2")
+    parser.add_argument("--servers", default="daphne:1,granian-wsgi:2")
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--only", choices=["filing", "near"])

@@ -12,8 +12,8 @@ interleaved (round 1 runs every server, then round 2 ...); the figures are the
 medians over rounds. `ratio_to_bare` is a page's throughput over the bare view's
 (/healthz) on the same server and workers.
 
---layout measures the production layout of docs/deploy.md instead: gunicorn
-(gthread) HTTP workers, one Daphne for /ws/ only and the task worker, all sharing
+--layout measures the production layout of docs/deploy.md instead:
+granian (WSGI) HTTP workers, one Daphne for /ws/ only and the task worker, all sharing
 PostgreSQL and Redis (BENCH_REDIS_URL, default db 15): the pages through the HTTP
 workers, and a live event written through them reaching WebSocket clients on
 Daphne (delivery p50/p95 and share delivered).
@@ -55,7 +55,7 @@ VAR_DIR = Path(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 # The layout docs/deploy.md recommends, as measured here.
-LAYOUT_HTTP = "gunicorn-gthread"
+LAYOUT_HTTP = "granian-wsgi"
 
 
 def load_average() -> str:
