@@ -119,7 +119,7 @@ def write(
         "like": (f"/discussions/posts/{target['post']}/like/", {}),
         "reply": (
             f"/discussions/threads/{target['thread']}/reply/",
-            {"body": f"Me too, from writer {i}."},
+            {"body": f"Writer {i} agrees; bench {secrets.token_hex(6)} by the square."},
         ),
     }[kind]
     body = urlencode({"csrfmiddlewaretoken": token, **fields})

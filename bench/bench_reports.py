@@ -290,8 +290,9 @@ def report_filing(
         reset_postgres()
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    per_server = 2 * seconds * burst + spike
-    setup = _django(env, SETUP, str(per_server * len(servers)))
+    # Sessions for the bursts, the spike, the fast run and each worker's warm-up.
+    needed = sum(2 * seconds * burst + spike + 2 * workers for _, workers in servers)
+    setup = _django(env, SETUP, str(needed))
     photo = photo_bytes()
     keys = list(setup["sessions"])
     results: list[dict] = []

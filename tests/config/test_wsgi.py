@@ -15,6 +15,7 @@ def call(method: str, path: str) -> tuple[str, bytes]:
     environ: dict = {"REQUEST_METHOD": method, "PATH_INFO": path}
     setup_testing_defaults(environ)
     environ["HTTP_HOST"] = "testserver"
+    environ["REMOTE_ADDR"] = "127.0.0.1"  # every server sets it
     environ["wsgi.input"] = io.BytesIO(b"")
     started: list[str] = []
 
