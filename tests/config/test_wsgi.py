@@ -6,7 +6,8 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+# A WSGI request closes its connections when it ends, as a server's would.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def call(method: str, path: str) -> tuple[str, bytes]:
