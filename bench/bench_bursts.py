@@ -60,14 +60,17 @@ now = timezone.now()
 Phase.objects.create(campaign=campaign, kind="collecting",
                      start=now - timedelta(days=1), end=now + timedelta(days=9))
 forum = _bench_forum("bench-bursts", "Bench bursts")
-author = User.objects.create(email="burst-author@bench.test", display_name="Author")
 people = User.objects.bulk_create([
     User(email=f"b{i}@bench.test", display_name=f"B{i}") for i in range(writers * rounds)])
 plan = []
 for r in range(rounds):
+    # One author per round: proposing and posting rates are per author.
+    author = User.objects.create(email=f"burst-author{r}@bench.test",
+                                 display_name=f"Author {r}")
     idea = actions.do_propose_idea(author, campaign, title=f"Benches, round {r}",
                                    description="One per street.")
-    thread = forum_actions.do_start_thread(author, forum, f"Round {r}", "Like me")
+    thread = forum_actions.do_start_thread(author, forum, f"Round {r}",
+                                           f"Like me, round {r}")
     post = thread.posts.get()
     sessions = []
     for user in people[r * writers:(r + 1) * writers]:
