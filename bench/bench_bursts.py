@@ -31,13 +31,22 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PY, Server, log, manage, reset_postgres, server_env  # noqa: E402
+from bench.run import (  # noqa: E402
+    PY,
+    Server,
+    bench_lock,
+    log,
+    manage,
+    reset_postgres,
+    server_env,
+)
 
 SETUP = """
 import django, json, sys
@@ -182,6 +191,35 @@ def burst(port: int, target: dict) -> dict:
     }
 
 
+def run_rounds(
+    args: argparse.Namespace,
+    servers: list[tuple[str, int]],
+    env: dict[str, str],
+    db: str,
+    targets: Iterator[dict],
+    runs: dict[tuple[str, int], list[dict]],
+) -> None:
+    for round_ in range(args.rounds):
+        for kind, workers in servers:
+            server_kind, server_env_ = kind, dict(env)
+            if kind == "daphne-unbounded":
+                server_kind = "daphne"
+                server_env_["AGORA_HTTP_CONCURRENCY"] = "0"
+            log(f"[bursts/{db}] round {round_ + 1}: {kind} x{workers} ...")
+            server = Server(server_env_, server_kind, workers, start_timeout=180)
+            try:
+                # Warm up: imports, templates, pooled connections.
+                for _ in range(3):
+                    conn = http.client.HTTPConnection("127.0.0.1", server.port)
+                    conn.request("GET", "/")
+                    conn.getresponse().read()
+                runs.setdefault((kind, workers), []).append(
+                    burst(server.port, next(targets))
+                )
+            finally:
+                server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="postgres")
@@ -217,25 +255,8 @@ def main() -> None:
         plan = json.loads(setup.stdout.strip().splitlines()[-1])
         runs: dict[tuple[str, int], list[dict]] = {}
         targets = iter(plan)
-        for round_ in range(args.rounds):
-            for kind, workers in servers:
-                server_kind, server_env_ = kind, dict(env)
-                if kind == "daphne-unbounded":
-                    server_kind = "daphne"
-                    server_env_["AGORA_HTTP_CONCURRENCY"] = "0"
-                log(f"[bursts/{db}] round {round_ + 1}: {kind} x{workers} ...")
-                server = Server(server_env_, server_kind, workers, start_timeout=180)
-                try:
-                    # Warm up: imports, templates, pooled connections.
-                    for _ in range(3):
-                        conn = http.client.HTTPConnection("127.0.0.1", server.port)
-                        conn.request("GET", "/")
-                        conn.getresponse().read()
-                    runs.setdefault((kind, workers), []).append(
-                        burst(server.port, next(targets))
-                    )
-                finally:
-                    server.stop()
+        with bench_lock():
+            run_rounds(args, servers, env, db, targets, runs)
         check = subprocess.run(
             [PY, "-c", CHECK, json.dumps(plan)],
             cwd=ROOT,

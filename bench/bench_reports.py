@@ -43,7 +43,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PY, Server, log, manage, reset_postgres, server_env  # noqa: E402
+from bench.run import (  # noqa: E402
+    PY,
+    Server,
+    bench_lock,
+    log,
+    manage,
+    reset_postgres,
+    server_env,
+)
 
 CENTRE = (55.7558, 37.6173)
 
@@ -296,30 +304,31 @@ def report_filing(
     photo = photo_bytes()
     keys = list(setup["sessions"])
     results: list[dict] = []
-    for kind, workers in servers:
-        label = f"{kind} x{workers}, production settings"
-        server = Server(env, kind, workers, start_timeout=180)
-        try:
-            # Warm up every worker: imports, templates, pooled connections.
-            warm = Filer(server.port, setup, photo)
-            for _ in range(2 * workers):
-                warm.file(keys.pop())
-            results.append(
-                {"scenario": "report_filing_bursts", "server": label,
-                 "arrivals": f"{burst} at once every second for {seconds} s",
-                 **arrivals(server.port, setup, photo, keys, seconds, burst)}
-            )  # fmt: skip
-            results.append(
-                {"scenario": "report_filing_spike", "server": label,
-                 "arrivals": f"{spike} at once",
-                 **arrivals(server.port, setup, photo, keys, 1, spike)}
-            )  # fmt: skip
-            results.append(
-                {"scenario": "report_filing_max", "server": label, "concurrency": 8,
-                 **as_fast_as(server.port, setup, photo, keys, seconds * burst)}
-            )  # fmt: skip
-        finally:
-            server.stop()
+    with bench_lock():
+        for kind, workers in servers:
+            label = f"{kind} x{workers}, production settings"
+            server = Server(env, kind, workers, start_timeout=180)
+            try:
+                # Warm up every worker: imports, templates, pooled connections.
+                warm = Filer(server.port, setup, photo)
+                for _ in range(2 * workers):
+                    warm.file(keys.pop())
+                results.append(
+                    {"scenario": "report_filing_bursts", "server": label,
+                     "arrivals": f"{burst} at once every second for {seconds} s",
+                     **arrivals(server.port, setup, photo, keys, seconds, burst)}
+                )  # fmt: skip
+                results.append(
+                    {"scenario": "report_filing_spike", "server": label,
+                     "arrivals": f"{spike} at once",
+                     **arrivals(server.port, setup, photo, keys, 1, spike)}
+                )  # fmt: skip
+                results.append(
+                    {"scenario": "report_filing_max", "server": label, "concurrency": 8,
+                     **as_fast_as(server.port, setup, photo, keys, seconds * burst)}
+                )  # fmt: skip
+            finally:
+                server.stop()
     check = _django(env, CHECK)
     filed = sum(r["statuses"].get(302, 0) for r in results) + sum(
         2 * workers for _, workers in servers

@@ -42,6 +42,7 @@ from bench.run import (  # noqa: E402
     PY,
     SERVER_KINDS,
     Server,
+    bench_lock,
     log,
     manage,
     reset_postgres,
@@ -369,10 +370,11 @@ def main() -> None:
             continue
         env, all_paths = prepare(db, pages, args.fresh)
         paths = {page: all_paths[page] for page in pages}
-        if args.layout:
-            layout(db, env, paths, args)
-        else:
-            comparison(db, env, paths, args)
+        with bench_lock():
+            if args.layout:
+                layout(db, env, paths, args)
+            else:
+                comparison(db, env, paths, args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,23 @@ POSTGRES_URL = os.environ.get(
 
 def log(*args: object) -> None:
     print(*args, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def bench_lock() -> Iterator[None]:
+    """Hold the machine-wide bench lock (the file named by BENCH_LOCK, if set) for
+    the timed part only, so untimed data loading does not keep others waiting."""
+    path = os.environ.get("BENCH_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        log(f"waiting for the bench lock {path} ...")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_wrk() -> str:
