@@ -357,7 +357,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--layout", action="store_true")
-    parser.add_argument("--live-clients", type=int, default=200)
+    # Five readers; a session may hold LIVE_MAX_CONNECTIONS_PER_SESSION (20) sockets.
+    parser.add_argument("--live-clients", type=int, default=100)
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument(
         "--report", action="store_true", help="only sum up the runs recorded so far"
