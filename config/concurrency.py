@@ -60,7 +60,7 @@ _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Slots] = (
 def _limits() -> tuple[int, float, int]:
     return (
         int(getattr(settings, "AGORA_HTTP_CONCURRENCY", 0)),
-        float(getattr(settings, "AGORA_HTTP_QUEUE_SECONDS", 30)),
+        float(getattr(settings, "AGORA_HTTP_QUEUE_SECONDS", 60)),
         int(getattr(settings, "AGORA_HTTP_QUEUE_MAX", 1000)),
     )
 
