@@ -73,7 +73,7 @@ lint: install
 		budgets/actions.py budgets/counting.py budgets/pabulib.py \
 		insights/actions.py insights/tasks.py insights/pipeline/ \
 		polls/ballots.py polls/actions.py \
-		search/index.py search/query.py search/registry.py
+		search/index.py search/query.py search/registry.py config/concurrency.py
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -85,6 +85,7 @@ test: lint catalogues
 
 # Benchmarks print one JSON object per scenario (see bench/README.md).
 bench: install
+	$(PIP) install --quiet ".[serve,bench]"
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Screenshots of the key pages at 1280 and 390 px into docs/screenshots/, from the

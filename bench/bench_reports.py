@@ -2,17 +2,22 @@
 
     BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/agora_<you> \\
     python bench/bench_reports.py [--db postgres] [--seconds 20] [--burst 10]
-                                  [--reports 100000] [--queries 500]
+                                  [--spike 50] [--servers daphne:1,granian-wsgi:2]
+                                  [--reports 100000] [--queries 500] [--only filing|near]
 
-* report_filing: a real Daphne (production settings) on loopback. Residents with
+* report_filing: each server of --servers (bench.run.Server: Daphne, or the
+  production layout's HTTP workers, production settings, loopback). Residents with
   sessions file reports through the propose form (multipart: title, text, category,
   lat/lon, address and a 640x480 JPEG with EXIF/GPS that is re-encoded), so each
   request runs routing to a department, the working-day deadline, moderation
   screening, the idea's threads, notifications to the department's staff and live
   events. Arrivals come in bursts of `--burst` per second (Moscow's 2,000 a day
-  peak at about 10/s) for `--seconds`; then the same number again as fast as 8
-  concurrent clients go, to show the headroom. Prints rates, latency p50/p95/p99
-  and statuses, and checks every 302 left one routed Report.
+  peak at about 10/s) for `--seconds`; then a spike of `--spike` at once; then the
+  same number as the bursts again as fast as 8 concurrent clients go, to show the
+  headroom. Prints rates, latency p50/p95/p99 and statuses (errors: anything but
+  the 302 of a filed report), and checks every 302 left one routed Report with its
+  staff notifications. Rate limits are off in the bench servers (bench.run), as
+  one address filing hundreds of reports is what they refuse.
 * reports_near: `--reports` located reports (bulk-inserted) in a 20 x 20 km city;
   `--queries` "near me" searches (500 m) at random points through
   ideas.queries.reports_near (the SQL box on the (campaign, lat, lon) index, then
@@ -38,7 +43,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PY, Server, log, manage, reset_postgres, server_env  # noqa: E402
+from bench.run import (  # noqa: E402
+    PY,
+    Server,
+    bench_lock,
+    log,
+    manage,
+    reset_postgres,
+    server_env,
+)
 
 CENTRE = (55.7558, 37.6173)
 
@@ -259,6 +272,11 @@ class Filer:
     def summary(self, wall: float) -> dict:
         lat = self.latencies
         return {
+            "req_s": round(len(lat) / wall, 2),
+            "p50_ms": round(statistics.median(lat), 1),
+            "p95_ms": round(percentile(lat, 0.95), 1),
+            "ratio_to_bare": None,
+            "errors": sum(n for status, n in self.statuses.items() if status != 302),
             "requests": len(lat),
             "wall_s": round(wall, 2),
             "reports_per_s": round(len(lat) / wall, 2),
@@ -271,88 +289,116 @@ class Filer:
         }
 
 
-def report_filing(db: str, seconds: int, burst: int) -> tuple[dict, dict]:
+def report_filing(
+    db: str, seconds: int, burst: int, spike: int, servers: list[tuple[str, int]]
+) -> tuple[list[dict], dict[str, str]]:
     tmp = tempfile.mkdtemp(prefix="agora-bench-reports-")
     env = server_env(db, Path(tmp))
-    env["CONN_MAX_AGE"] = "0"  # see bench_ideas: one connection per request thread
     if db == "postgres":
         reset_postgres()
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    n_bursty = seconds * burst
-    n_fast = n_bursty
-    setup = _django(env, SETUP, str(n_bursty + n_fast))
+    # Sessions for the bursts, the spike, the fast run and each worker's warm-up.
+    needed = sum(2 * seconds * burst + spike + 2 * workers for _, workers in servers)
+    setup = _django(env, SETUP, str(needed))
     photo = photo_bytes()
-    server = Server(env)
-    try:
-        keys = list(setup["sessions"])
-        # 1. Bursts: `burst` reports start together at the top of every second.
-        filer = Filer(server.port, setup, photo)
-        started = time.perf_counter()
-        pending: list[threading.Thread] = []
-        for second in range(seconds):
-            target = started + second
-            delay = target - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            for _ in range(burst):
-                t = threading.Thread(target=filer.file, args=(keys.pop(),))
-                t.start()
-                pending.append(t)
-        for t in pending:
-            t.join()
-        bursty = {
-            "bench": "report_filing_bursts",
-            "db": db,
-            "arrivals": f"{burst} at once every second for {seconds} s",
-            **filer.summary(time.perf_counter() - started),
-        }
-        # 2. Headroom: the same number again, 8 clients as fast as they go.
-        fast_filer = Filer(server.port, setup, photo)
-        lock = threading.Lock()
-
-        def worker() -> None:
-            while True:
-                with lock:
-                    if not keys:
-                        return
-                    key = keys.pop()
-                fast_filer.file(key)
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        fast = {
-            "bench": "report_filing_max",
-            "db": db,
-            "concurrency": 8,
-            **fast_filer.summary(time.perf_counter() - started),
-        }
-    finally:
-        server.stop()
+    keys = list(setup["sessions"])
+    results: list[dict] = []
+    with bench_lock():
+        for kind, workers in servers:
+            label = f"{kind} x{workers}, production settings"
+            server = Server(env, kind, workers, start_timeout=180)
+            try:
+                # Warm up every worker: imports, templates, pooled connections.
+                warm = Filer(server.port, setup, photo)
+                for _ in range(2 * workers):
+                    warm.file(keys.pop())
+                results.append(
+                    {"scenario": "report_filing_bursts", "server": label,
+                     "arrivals": f"{burst} at once every second for {seconds} s",
+                     **arrivals(server.port, setup, photo, keys, seconds, burst)}
+                )  # fmt: skip
+                results.append(
+                    {"scenario": "report_filing_spike", "server": label,
+                     "arrivals": f"{spike} at once",
+                     **arrivals(server.port, setup, photo, keys, 1, spike)}
+                )  # fmt: skip
+                results.append(
+                    {"scenario": "report_filing_max", "server": label, "concurrency": 8,
+                     **as_fast_as(server.port, setup, photo, keys, seconds * burst)}
+                )  # fmt: skip
+            finally:
+                server.stop()
     check = _django(env, CHECK)
-    ok = bursty["statuses"].get(302, 0) + fast["statuses"].get(302, 0)
-    for result in (bursty, fast):
+    filed = sum(r["statuses"].get(302, 0) for r in results) + sum(
+        2 * workers for _, workers in servers
+    )
+    for result in results:
         result.update(
-            server="daphne, 1 process, production settings",
+            db=db,
             photo_bytes=len(photo),
             reports_stored=check["reports"],
-            all_302_routed=check["routed"] == check["reports"] == ok,
+            all_302_routed=check["routed"] == check["reports"] == filed,
             staff_notifications=check["notifications"],
+            load_avg=" ".join(Path("/proc/loadavg").read_text().split()[:3]),
         )
-    env_file = Path(tmp) / "env.json"
-    env_file.write_text(json.dumps(env))
-    return bursty, {**fast, "_env": str(env_file)}
+    return results, env
+
+
+def arrivals(
+    port: int, setup: dict, photo: bytes, keys: list[str], seconds: int, burst: int
+) -> dict:
+    """`burst` reports start together at the top of every second."""
+    filer = Filer(port, setup, photo)
+    started = time.perf_counter()
+    pending: list[threading.Thread] = []
+    for second in range(seconds):
+        delay = started + second - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        for _ in range(burst):
+            t = threading.Thread(target=filer.file, args=(keys.pop(),))
+            t.start()
+            pending.append(t)
+    for t in pending:
+        t.join()
+    return filer.summary(time.perf_counter() - started)
+
+
+def as_fast_as(
+    port: int, setup: dict, photo: bytes, keys: list[str], count: int
+) -> dict:
+    """`count` reports, 8 clients as fast as they go: the headroom."""
+    filer = Filer(port, setup, photo)
+    mine = [keys.pop() for _ in range(count)]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not mine:
+                    return
+                key = mine.pop()
+            filer.file(key)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return filer.summary(time.perf_counter() - started)
 
 
 def reports_near(env: dict[str, str], n: int, queries: int) -> dict:
     data = _django(env, NEAR, str(n), str(queries))
     return {
-        "bench": "reports_near",
+        "scenario": "reports_near",
         "db": "postgres" if "DATABASE_URL" in env else "sqlite",
+        "req_s": None,
+        "p50_ms": round(data["p50"], 2),
+        "p95_ms": round(data["p95"], 2),
+        "ratio_to_bare": None,
         "reports": data["reports"],
         "radius_m": 500,
         "queries": queries,
@@ -374,17 +420,34 @@ def main() -> None:
     parser.add_argument("--db", default="postgres")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--spike", type=int, default=50)
+    parser.add_argument("--servers", default="daphne:1,granian-wsgi:2")
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--only", choices=["filing", "near"])
     args = parser.parse_args()
+    servers = [
+        (spec.split(":")[0], int(spec.split(":")[1]))
+        for spec in args.servers.split(",")
+    ]
     for db in [d for d in args.db.split(",") if d]:
-        log(f"[reports] filing over HTTP on {db} ...")
-        bursty, fast = report_filing(db, args.seconds, args.burst)
-        env = json.loads(Path(fast.pop("_env")).read_text())
-        print(json.dumps(bursty), flush=True)
-        print(json.dumps(fast), flush=True)
-        log(f"[reports] near me at {args.reports} reports on {db} ...")
-        print(json.dumps(reports_near(env, args.reports, args.queries)), flush=True)
+        env: dict[str, str] | None = None
+        if args.only != "near":
+            log(f"[reports] filing over HTTP on {db} ...")
+            results, env = report_filing(
+                db, args.seconds, args.burst, args.spike, servers
+            )
+            for result in results:
+                print(json.dumps(result), flush=True)
+        if args.only != "filing":
+            if env is None:
+                env = server_env(db, Path(tempfile.mkdtemp(prefix="agora-bench-")))
+                if db == "postgres":
+                    reset_postgres()
+                manage(env, "migrate", "--noinput")
+                _django(env, SETUP, "1")
+            log(f"[reports] near me at {args.reports} reports on {db} ...")
+            print(json.dumps(reports_near(env, args.reports, args.queries)), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ medians. Server peak memory is the process's VmHWM (peak resident set) from /pro
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import http.client
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -23,7 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,23 @@ POSTGRES_URL = os.environ.get(
 
 def log(*args: object) -> None:
     print(*args, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def bench_lock() -> Iterator[None]:
+    """Hold the machine-wide bench lock (the file named by BENCH_LOCK, if set) for
+    the timed part only, so untimed data loading does not keep others waiting."""
+    path = os.environ.get("BENCH_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        log(f"waiting for the bench lock {path} ...")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_wrk() -> str:
@@ -126,25 +146,105 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-class Server:
-    """One Daphne process on a free loopback port."""
+# How each server is started for a kind of layout (bench/bench_serving.py compares
+# them). ASGI servers load config.asgi (HTTP and WebSockets); WSGI servers load
+# config.wsgi (HTTP only). `workers` processes share one listening socket.
+SERVER_KINDS = (
+    "daphne",
+    "uvicorn",
+    "granian-asgi",
+    "gunicorn-sync",
+    "gunicorn-gthread",
+    "granian-wsgi",
+)
+# Threads per process for the threaded WSGI servers; the PostgreSQL pool
+# (DATABASE_POOL_MAX, 20) must be at least this large.
+WSGI_THREADS = 8
 
-    def __init__(self, env: dict[str, str], start_timeout: float = 60) -> None:
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [
-                DAPHNE,
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "config.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+
+def _bin(name: str) -> str:
+    return str(Path(PY).with_name(name))
+
+
+def server_command(kind: str, port: int, workers: int) -> list[str]:
+    """The command line that serves Agora on 127.0.0.1:port (Daphne: one process;
+    Server starts `workers` of them on a shared socket)."""
+    host = ["127.0.0.1", str(port)]
+    if kind == "daphne":
+        return [DAPHNE, "-b", host[0], "-p", host[1], "config.asgi:application"]
+    if kind == "uvicorn":
+        return [
+            _bin("uvicorn"), "--host", host[0], "--port", host[1],
+            "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+            "--lifespan", "off", "config.asgi:application",
+        ]  # fmt: skip
+    if kind.startswith("gunicorn-"):
+        worker_class = kind.removeprefix("gunicorn-")
+        threads = WSGI_THREADS if worker_class == "gthread" else 1
+        return [
+            _bin("gunicorn"), "-b", f"{host[0]}:{host[1]}", "-w", str(workers),
+            "-k", worker_class, "--threads", str(threads), "--log-level", "warning",
+            "config.wsgi:application",
+        ]  # fmt: skip
+    if kind.startswith("granian-"):
+        interface = kind.removeprefix("granian-")
+        app = (
+            "config.wsgi:application"
+            if interface == "wsgi"
+            else "config.asgi:application"
         )
+        extra = (
+            ["--blocking-threads", str(WSGI_THREADS), "--no-ws"]
+            if interface == "wsgi"
+            else []
+        )
+        return [
+            _bin("granian"), "--interface", interface, "--host", host[0],
+            "--port", host[1], "--workers", str(workers), "--log-level", "warning",
+            *extra, app,
+        ]  # fmt: skip
+    raise ValueError(f"unknown server kind {kind!r}; one of {SERVER_KINDS}")
+
+
+class Server:
+    """Agora served on a free loopback port: one Daphne process by default, or
+    `workers` processes of any kind in SERVER_KINDS. Every process of it runs in
+    a session of its own, so stop() ends them all and nothing else."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        kind: str = "daphne",
+        workers: int = 1,
+        start_timeout: float = 60,
+        port: int | None = None,
+    ) -> None:
+        self.kind, self.workers = kind, workers
+        self.port = port or free_port()
+        command = server_command(kind, self.port, workers)
+        popen = {
+            "cwd": ROOT,
+            "env": env,
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+            "start_new_session": True,
+        }
+        self.procs: list[subprocess.Popen] = []
+        if kind == "daphne" and workers > 1:
+            # Daphne has no worker processes of its own: N processes accept on
+            # one inherited socket, as under a supervisor or systemd sockets.
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", self.port))
+            listener.listen(1024)
+            fd = listener.fileno()
+            command = [DAPHNE, "--fd", str(fd), "config.asgi:application"]
+            for _ in range(workers):
+                self.procs.append(subprocess.Popen(command, pass_fds=(fd,), **popen))
+            listener.close()
+        else:
+            self.procs.append(subprocess.Popen(command, **popen))
+        self.proc = self.procs[0]
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
@@ -155,14 +255,39 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise SystemExit(f"the server did not start within {start_timeout:.0f} s")
+        raise SystemExit(f"{kind} did not start within {start_timeout:.0f} s")
+
+    def pids(self) -> list[int]:
+        """Every process of this server (masters and their workers)."""
+        sessions = {p.pid for p in self.procs}
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) in sessions:  # field 6 of stat: the session id
+                found.append(int(stat.parent.name))
+        return found
+
+    def peak_rss_mib(self) -> float:
+        """The peak resident memory of all its processes, added up."""
+        total = 0.0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                total += peak_rss_mib(pid)
+        return total
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        for proc in self.procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def wrk(url: str, duration: int, connections: int, cookie: str = "") -> dict:

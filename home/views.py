@@ -105,6 +105,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     if not _database_busy(sys.exc_info()[1]):
         return plain_server_error(request)
+    return busy(request)
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: every connection (or every request slot of this
+    process, config/concurrency.py) stayed busy for as long as a request may wait.
+    Made without the database: JSON for the API, else the 503 page."""
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
             {"error": "busy", "retry_after": BUSY_RETRY_AFTER_SECONDS}, status=503

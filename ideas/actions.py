@@ -280,6 +280,8 @@ def _save_new_idea(
     categories: list[Tag],
     tags: list[str],
     photo: UploadedFile | None,
+    *,
+    announce: bool = True,
 ) -> Idea:
     if photo:
         try:
@@ -302,7 +304,7 @@ def _save_new_idea(
         # Authors hear about answers to their own ideas like any follower.
         Follow.objects.get_or_create(user=idea.author, idea=idea)
     similar.mark_changed(idea.campaign_id)
-    if idea.visibility == Visibility.PUBLISHED:
+    if announce and idea.visibility == Visibility.PUBLISHED:
         _announce_new_idea(idea)
     return idea
 
@@ -388,8 +390,12 @@ def do_propose_idea(
     lon: float | None = None,
     address: str = "",
     photo: UploadedFile | None = None,
+    announce: bool = True,
 ) -> Idea:
-    """A resident proposes an idea; pre-moderation may hold it for a moderator."""
+    """A resident proposes an idea; pre-moderation may hold it for a moderator.
+
+    `announce=False` leaves the live announcement (and the followers' notices) to
+    the caller, which makes it once its own writes are done (do_file_report)."""
     check_propose_idea(user, campaign)
     fields, chosen, tag_names = _clean_idea(
         campaign, title, description, categories, tags, lat, lon, address
@@ -405,7 +411,7 @@ def do_propose_idea(
             visibility_reason=screening.reason,
             **fields,
         )
-        return _save_new_idea(idea, chosen, tag_names, photo)
+        return _save_new_idea(idea, chosen, tag_names, photo, announce=announce)
 
 
 def check_record_idea(staff: Any, campaign: CampaignPage) -> None:
@@ -1261,6 +1267,10 @@ def do_file_report(
     the department its category belongs to, whose staff hear of it at once."""
     check_file_report(user, campaign, category, lat, lon)
     assert category is not None and lat is not None and lon is not None  # noqa: S101 (checked above)
+    # The first live event takes the site-wide event-order lock until commit
+    # (live/publish.py), so concurrent writers queue from there on. Filing does
+    # every other write first and publishes last: a burst of reports then waits
+    # on that lock only for the events themselves, not for the whole filing.
     with transaction.atomic():
         idea = do_propose_idea(
             user,
@@ -1272,6 +1282,7 @@ def do_file_report(
             lon=lon,
             address=address,
             photo=photo,
+            announce=False,
         )
         department = route_for(campaign, category)
         report = Report.objects.create(
@@ -1283,18 +1294,20 @@ def do_file_report(
             filed_at=idea.created_at,
             due_at=add_working_days(idea.created_at, campaign.answer_working_days),
         )
+        members = department_members(department) if department is not None else []
         if department is not None:
+            row = render_queue_row(report)
             publish_on_commit(
                 f"department.{department.pk}",
                 "report.filed",
                 {
-                    "html": render_queue_row(report),
+                    "html": row,
                     "mode": "append",
                     "list": f"department.{department.pk}:queue",
                     "announce": _("New report: %(title)s") % {"title": idea.title},
                 },
             )
-            for member in department_members(department):
+            for member in members:
                 do_notify(
                     member,
                     "report.filed",
@@ -1307,6 +1320,8 @@ def do_file_report(
                     idea.get_absolute_url(),
                     actor=user,
                 )
+        if idea.visibility == Visibility.PUBLISHED:
+            _announce_new_idea(idea)
     return report
 
 

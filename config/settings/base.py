@@ -167,6 +167,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Under ASGI (Daphne): at most this many HTTP requests of one process run at
+# once, the rest wait up to AGORA_HTTP_QUEUE_SECONDS (config/concurrency.py), so
+# a burst queues instead of failing. Keep it below DATABASE_POOL_MAX: WebSocket
+# consumers and the live relay need connections too. 0 turns the bound off.
+AGORA_HTTP_CONCURRENCY = env.int("AGORA_HTTP_CONCURRENCY", 16)
+AGORA_HTTP_QUEUE_SECONDS = env.float("AGORA_HTTP_QUEUE_SECONDS", 60.0)
+AGORA_HTTP_QUEUE_MAX = env.int("AGORA_HTTP_QUEUE_MAX", 1000)
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
