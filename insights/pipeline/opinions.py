@@ -5,10 +5,9 @@ votes) -> Pol.is's 2-D projection (moderated-out comments as zero columns,
 unseen votes imputed by the comment's mean for the PCA, each participant
 projected over their own votes and pushed out by sqrt(comments / votes)) ->
 ~100 base clusters by k-means -> weighted k-means on their centres, k from 2 to
-5 by silhouette on the centres. Pol.is smooths k over its history of runs; a
-single analysis has no history, so the same method also runs on seeded random
-90 % subsamples and each participant takes the group most runs give them
-(bagging). Then representative, consensus and divisive comments.
+5 by silhouette on the centres (one deterministic, seeded run; Pol.is also
+smooths k over its history of runs, which one analysis does not have). Then
+representative, consensus and divisive comments.
 """
 
 from __future__ import annotations
@@ -34,10 +33,14 @@ __all__ = [
 Z_90 = 1.2816  # one-sided 90 % as in Pol.is's repness tests
 BASE_CLUSTERS = 100  # Pol.is's base-k
 GROUP_INITS = 10  # k-means restarts when grouping the base clusters
+BASE_INITS = 10  # and when making them
 GREEDY_MIN = 15  # Pol.is tops the grouped participants up to this many
 # Bagging: re-runs of the whole method on this share of the participants.
 BAG_DRAWS = 20
 BAG_SHARE = 0.9
+# Stability: re-runs on this share of the participants, this many times.
+STABILITY_SHARE = 0.95
+STABILITY_DRAWS = 10
 
 
 def _prop_z(successes: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -77,7 +80,8 @@ def polis_projection(
 ) -> tuple[np.ndarray, tuple[float, ...]]:
     """Every participant's 2-D position, as Pol.is computes it.
 
-    ``values``: participants x comments, NaN where not seen. Moderated-out
+    ``values``: participants x comments, NaN where not seen; comments nobody
+    voted on are left out, as Pol.is never sees them. Moderated-out
     comments stay as columns of zeros for everyone (Pol.is zeroes them rather
     than dropping them, so they count as seen in the scaling below). The
     principal components come from all participants, unseen votes imputed by
@@ -86,9 +90,12 @@ def polis_projection(
     since imputation alone would pull sparse voters to the middle.
     """
     v = np.array(values, dtype=float, copy=True)
-    n, m = v.shape
+    # Pol.is's matrix has a column per comment somebody voted on.
+    voted = (~np.isnan(v)).any(axis=0)
+    v = v[:, voted]
     if moderated_out is not None and moderated_out.any():
-        v[:, moderated_out] = 0.0
+        v[:, moderated_out[voted]] = 0.0
+    n, m = v.shape
     seen = ~np.isnan(v)
     counts = seen.sum(axis=0)
     col_mean = np.divide(
@@ -148,7 +155,7 @@ def two_level_groups(
     if n < 4 or distinct < 2:
         return np.zeros(n, np.int64), 1, {}
     n_base = min(BASE_CLUSTERS, distinct)
-    base = KMeans(n_clusters=n_base, n_init=1, random_state=seed).fit(points)
+    base = KMeans(n_clusters=n_base, n_init=BASE_INITS, random_state=seed).fit(points)
     weights = np.bincount(base.labels_, minlength=n_base).astype(float)
     used = weights > 0
     remap = np.cumsum(used) - 1
@@ -192,6 +199,38 @@ def _mapping(labels: np.ndarray, aligned: np.ndarray, k: int) -> np.ndarray:
     return mapping
 
 
+def subsample_runs(
+    values: np.ndarray,
+    moderated_out: np.ndarray,
+    kept: np.ndarray,
+    seed: int,
+    k_values: range = range(2, 6),
+    draws: int = STABILITY_DRAWS,
+    share: float = STABILITY_SHARE,
+) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """The whole method (projection included) on ``draws`` seeded random
+    ``share``s of the participants: (positions among ``kept``, groups, k) each."""
+    n = len(values)
+    rng = np.random.default_rng(seed)
+    position = np.full(n, -1, np.int64)
+    position[kept] = np.arange(len(kept))
+    size = int(round(share * n))
+    runs: list[tuple[np.ndarray, np.ndarray, int]] = []
+    if draws <= 0 or not GREEDY_MIN <= size < n:
+        return runs
+    for _ in range(draws):
+        rows = np.sort(rng.choice(n, size, replace=False))
+        sub_points, _ = polis_projection(values[rows], moderated_out)
+        local = np.flatnonzero(position[rows] >= 0)
+        if len(local) < 4:
+            continue
+        labels, k, _ = two_level_groups(
+            sub_points[local], int(rng.integers(1 << 31)), k_values
+        )
+        runs.append((position[rows[local]], labels, k))
+    return runs
+
+
 def bagged_groups(
     values: np.ndarray,
     moderated_out: np.ndarray,
@@ -200,7 +239,7 @@ def bagged_groups(
     k_values: range = range(2, 6),
     draws: int = BAG_DRAWS,
     share: float = BAG_SHARE,
-) -> tuple[np.ndarray, int, np.ndarray, float, float | None]:
+) -> tuple[np.ndarray, int, np.ndarray, float | None, float | None]:
     """Groups of the ``kept`` participants, voted over re-runs on subsamples.
 
     One Pol.is run is a single draw: its groups shift when a few voters come or
@@ -214,28 +253,13 @@ def bagged_groups(
     Returns (group per kept participant, k, 2-D points of all participants,
     silhouette of the full run at k, mean ARI of the runs with the result).
     """
-    n = len(values)
     points, _ = polis_projection(values, moderated_out)
     full, k_full, sil = two_level_groups(points[kept], seed, k_values)
     # Each run: (positions among ``kept``, groups there, k).
     runs: list[tuple[np.ndarray, np.ndarray, int]] = [
         (np.arange(len(kept)), full, k_full)
     ]
-    rng = np.random.default_rng(seed)
-    position = np.full(n, -1, np.int64)
-    position[kept] = np.arange(len(kept))
-    size = int(round(share * n))
-    if draws > 0 and GREEDY_MIN <= size < n:
-        for _ in range(draws):
-            rows = np.sort(rng.choice(n, size, replace=False))
-            sub_points, _ = polis_projection(values[rows], moderated_out)
-            local = np.flatnonzero(position[rows] >= 0)
-            if len(local) < 4:
-                continue
-            labels, k, _ = two_level_groups(
-                sub_points[local], int(rng.integers(1 << 31)), k_values
-            )
-            runs.append((position[rows[local]], labels, k))
+    runs += subsample_runs(values, moderated_out, kept, seed, k_values, draws, share)
     counts = np.bincount([r[2] for r in runs])
     k = int(np.argmax(counts))  # the fewest groups among equally frequent k
     if k <= 1:
@@ -276,7 +300,7 @@ def opinion_groups(
     n_representative: int = 5,
     n_consensus: int = 5,
     n_divisive: int = 5,
-    draws: int = BAG_DRAWS,
+    draws: int = 0,
 ) -> OpinionGroups:
     """Pol.is-style opinion groups of a participant x comment vote matrix.
 
@@ -284,14 +308,19 @@ def opinion_groups(
     :func:`in_conversation`); the others get no group and no coordinates.
     ``exclude_comments`` are comments moderated out: zero columns for the
     projection as in Pol.is, left out of every statement list. Positions by
-    :func:`polis_projection`, groups by :func:`two_level_groups` voted over
-    seeded re-runs (:func:`bagged_groups`). Group ids are ordered by size,
-    largest first. With fewer than 4 grouped participants or 2 comments,
-    everyone grouped is in group 0. Representative comments per group: votes in the group differ
-    from everyone else's (Pol.is repness: pseudocounted rate and ratio, both
-    significant at 90 %). Consensus: group-informed consensus, the product
-    over groups of (agree + 1) / (seen + 2), among comments most of every group
-    agrees with. Divisive: the largest spread of that agree rate across groups.
+    :func:`polis_projection`, groups by :func:`two_level_groups`; with
+    ``draws`` > 0 they are voted over that many seeded re-runs on 90 % of the
+    participants (:func:`bagged_groups`; measured, and off by default: on the
+    given conversations it drifted towards splitting off one far-out voter).
+    ``stability``: mean ARI of the groups with 10 seeded re-runs of the whole
+    method on 95 % of the participants (0 for a re-run with another k).
+    Group ids are ordered by size, largest first. With fewer than 4 grouped
+    participants or 2 comments, everyone grouped is in group 0. Representative
+    comments per group: votes in the group differ from everyone else's
+    (Pol.is repness: pseudocounted rate and ratio, both significant at 90 %).
+    Consensus: group-informed consensus, the product over groups of
+    (agree + 1) / (seen + 2), among comments most of every group agrees with.
+    Divisive: the largest spread of that agree rate across groups.
     """
     excluded = set(exclude_comments)
     out_mask = np.array([c in excluded for c in matrix.comment_ids], dtype=bool)
@@ -317,9 +346,23 @@ def opinion_groups(
     stability: float | None = None
     explained: tuple[float, ...] = ()
     if len(pids) >= 4 and n_comments >= 2:
-        labels, _, all_points, silhouette, stability = bagged_groups(
+        labels, k, all_points, silhouette, stability = bagged_groups(
             all_values, out_mask, kept, seed, k_values, draws=draws
         )
+        if not draws and k > 1:
+            # One Pol.is run: how much it moves on 95 % of the participants.
+            again = subsample_runs(all_values, out_mask, kept, seed, k_values)
+            stability = float(
+                np.mean(
+                    [
+                        adjusted_rand_score(labels[where], other)
+                        if k_other == k
+                        else 0.0
+                        for where, other, k_other in again
+                    ]
+                    or [1.0]
+                )
+            )
         _, explained = polis_projection(all_values, out_mask)
         points = all_points[kept]
     else:
