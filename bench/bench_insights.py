@@ -310,8 +310,7 @@ def scenario_opinions(data: Path) -> None:
                 "stability_ari_95pct_mean_of_10": round(float(np.mean(stability)), 4),
                 "stability_ari_95pct_min": round(float(np.min(stability)), 4),
                 "k_on_95pct_draws": draw_ks,
-                # Agreement of the method's own 90 % bagging runs with its result.
-                "bagging_agreement_inside_pipeline": result.stability,
+                "stability_inside_pipeline": result.stability,
                 "consensus": list(result.consensus[:3]),
                 "divisive": list(result.divisive[:3]),
                 "seconds": round(secs, 2),
