@@ -272,6 +272,7 @@ def scenario_opinions(data: Path) -> None:
         pv = read_participants_votes(folder / "participants-votes.csv")
         few = [p for p in ref if pv.n_votes.get(p, 0) < result.min_votes]
         stability = []
+        draw_ks = []
         rng = np.random.default_rng(0)
         ids = matrix.participant_ids
         for _ in range(10):
@@ -282,6 +283,7 @@ def scenario_opinions(data: Path) -> None:
             again = opinion_groups(
                 sub, seed=int(rng.integers(1000)), exclude_comments=excluded
             )
+            draw_ks.append(len(again.groups))
             both = [p for p in again.assignments if p in result.assignments]
             stability.append(
                 adjusted_rand_score(
@@ -302,9 +304,12 @@ def scenario_opinions(data: Path) -> None:
                 "polis_sizes_on_compared": sorted(
                     Counter(ref[p] for p in common).values(), reverse=True
                 ),
-                "ari_vs_polis_group_id": round(float(ari), 4),
+                # On the participants the method places (Pol.is's in-conversation
+                # rule); Pol.is's export also grouped some with fewer votes.
+                "ari_vs_polis_group_id_on_placed": round(float(ari), 4),
                 "stability_ari_95pct_mean_of_10": round(float(np.mean(stability)), 4),
                 "stability_ari_95pct_min": round(float(np.min(stability)), 4),
+                "k_on_95pct_draws": draw_ks,
                 "stability_inside_pipeline": result.stability,
                 "consensus": list(result.consensus[:3]),
                 "divisive": list(result.divisive[:3]),

@@ -153,6 +153,8 @@ def test_opinion_groups_recover_a_planted_two_camp_split(
     page = client.get(report.get_absolute_url()).content.decode()
     assert "Opinion groups" in page and page.count('<circle class="dot') == 2 * n
     assert "Common ground" in page and shared.title in page
+    # The page says how the groups were found, and how steady they are.
+    assert "How these groups were found" in page and "Stability:" in page
     # The camps declared stakeholder groups: the page breaks figures down by them.
     assert "By stakeholder group" in page and "Business" in page
 
