@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
 import statistics
@@ -58,7 +57,9 @@ from bench.run import (  # noqa: E402
     manage,
     post_forms,
     reset_postgres,
-    server_env,
+)
+from bench.run import (  # noqa: E402
+    PartsState as State,
 )
 
 TOTAL = 5_000_000
@@ -285,26 +286,6 @@ def publish(budget_id: int) -> dict:
 
 
 # --- the parts ------------------------------------------------------------------------
-
-
-class State:
-    """What the parts share: the budget's ids and the ballots counted so far."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-        self.file = directory / "state.json"
-        self.data: dict[str, Any] = (
-            json.loads(self.file.read_text()) if self.file.exists() else {}
-        )
-
-    def save(self) -> None:
-        self.file.write_text(json.dumps(self.data))
-
-    def env(self) -> dict[str, str]:
-        env = server_env("postgres", self.dir)
-        if os.environ.get("REDIS_URL"):
-            env["REDIS_URL"] = os.environ["REDIS_URL"]
-        return env
 
 
 def part_setup(state: State, args: argparse.Namespace) -> None:

@@ -62,7 +62,9 @@ from bench.run import (  # noqa: E402
     manage,
     post_forms,
     reset_postgres,
-    server_env,
+)
+from bench.run import (  # noqa: E402
+    PartsState as State,
 )
 
 GROUPS = ["resident", "business", "academia", "civil_society", "government"]
@@ -291,26 +293,6 @@ def make_event_vote(n: int) -> dict[str, Any]:
 
 def got_receipt(status: int, body: bytes) -> bool:
     return status == 200 and b"receipt-code" in body
-
-
-class State:
-    """What the parts share: the poll's ids and the ballots counted so far."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-        self.file = directory / "state.json"
-        self.data: dict[str, Any] = (
-            json.loads(self.file.read_text()) if self.file.exists() else {}
-        )
-
-    def save(self) -> None:
-        self.file.write_text(json.dumps(self.data))
-
-    def env(self) -> dict[str, str]:
-        env = server_env("postgres", self.dir)
-        if os.environ.get("REDIS_URL"):
-            env["REDIS_URL"] = os.environ["REDIS_URL"]
-        return env
 
 
 def part_setup(state: State, args: argparse.Namespace) -> None:

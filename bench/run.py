@@ -314,6 +314,27 @@ def wrk(url: str, duration: int, connections: int, cookie: str = "") -> dict:
 # --- scripts' helpers: Django steps in fresh processes, form posts, JSON lines ---
 
 
+class PartsState:
+    """What the parts of a long bench share between its commands (bench_polls,
+    bench_budgets): ids and counts so far, kept as JSON in its --state folder."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.file = directory / "state.json"
+        self.data: dict[str, Any] = (
+            json.loads(self.file.read_text()) if self.file.exists() else {}
+        )
+
+    def save(self) -> None:
+        self.file.write_text(json.dumps(self.data))
+
+    def env(self) -> dict[str, str]:
+        env = server_env("postgres", self.dir)
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = os.environ["REDIS_URL"]
+        return env
+
+
 def emit(record: dict) -> None:
     """One figure: a JSON line on standard output."""
     print(json.dumps(record), flush=True)
