@@ -23,6 +23,8 @@ import numpy as np
 GREEDY = "greedy"
 EQUAL_SHARES = "equalshares/add1"
 EQUAL_SHARES_COMPARISON = "equalshares/add1-comparison"
+# Unit steps of the add1 completion before it gallops (see equal_shares).
+LINEAR_STEPS = 200
 RULES = (GREEDY, EQUAL_SHARES, EQUAL_SHARES_COMPARISON)
 
 # Relative tolerance of the float arithmetic. pabutools counts in exact fractions;
@@ -318,27 +320,61 @@ def equal_shares(election: Election, *, completion: str = EQUAL_SHARES) -> Outco
         # all is funded (no outcome can overspend). Start where that is certain:
         # a share of the whole budget lets any supporter pay all their projects.
         per_voter = max(per_voter, float(election.budget))
-    previous: tuple[list[int], list[float], np.ndarray, float] | None = None
-    while True:
-        chosen, prices, money = _mes_once(data, per_voter, active)
+
+    def run(share: float) -> tuple[list[int], list[float], np.ndarray, str | None]:
+        """One outcome at this share, and whether the add1 loop stops at it:
+        "over" (it overspends: the previous share's outcome is kept) or "done"."""
+        chosen, prices, money = _mes_once(data, share, active)
         cost = float(data.costs[chosen].sum()) if chosen else 0.0
         if cost > election.budget:
-            if previous is None:  # cannot happen: the first run always fits
-                break
-            chosen, prices, money, per_voter = previous
-            break
+            return chosen, prices, money, "over"
         taken = set(chosen)
         room = election.budget - cost
         if completion == EQUAL_SHARES_COMPARISON:
             # Wieliczka's variant: the share keeps growing while the outcome fits
             # the budget (an exhaustive outcome does not stop it); the last outcome
             # that fits is kept.
-            if len(taken) == len(active):
-                break
-        elif all(i in taken or data.costs[i] > room for i in active):
-            break
-        previous = (chosen, prices, money, per_voter)
-        per_voter += 1
+            done = len(taken) == len(active)
+        else:
+            done = all(i in taken or data.costs[i] > room for i in active)
+        return chosen, prices, money, "done" if done else None
+
+    # add1 raises the share by 1 until the loop stops. Few voters and a large
+    # budget can mean tens of thousands of steps (300 voters, 5,000,000 EUR), so
+    # after LINEAR_STEPS the steps double until the loop would stop, and the
+    # first share at which it stops is then found by bisection: the same share
+    # as the unit steps wherever stopping is monotone in the share (it is on
+    # every Pabulib election the tests count against pabutools).
+    first = run(per_voter)
+    if first[3] is not None:  # the first run always fits; "done" at once
+        chosen, prices, money, _stop = first
+    else:
+        lo, at_lo = 0, first
+        hi: int | None = None
+        at_hi = first
+        step = 1
+        while hi is None:
+            k = lo + step
+            result = run(per_voter + k)
+            if result[3] is not None:
+                hi, at_hi = k, result
+            else:
+                lo, at_lo = k, result
+                if k >= LINEAR_STEPS:
+                    step *= 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            result = run(per_voter + mid)
+            if result[3] is not None:
+                hi, at_hi = mid, result
+            else:
+                lo, at_lo = mid, result
+        if at_hi[3] == "over":
+            chosen, prices, money, _stop = at_lo
+            per_voter += lo
+        else:
+            chosen, prices, money, _stop = at_hi
+            per_voter += hi
     outcome = _mes_outcome(
         election,
         data,

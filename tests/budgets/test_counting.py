@@ -197,3 +197,65 @@ def test_cumulative_ballots_count_points():
     assert counting.vote_counts(election) == {"A": 5, "B": 5, "C": 2}
     assert counting.greedy(election).funded == ["A", "B"]
     assert len(counting.equal_shares(election).funded) == 2
+
+
+def _few_voters_large_budget():
+    """12 voters and 60,000 to spend on 8 projects: add1 raises each voter's share
+    by 1 from 5,000, so the unit steps run thousands of times."""
+    import random
+
+    rng = random.Random(7)
+    items = [
+        counting.Item(f"P{i}", rng.randrange(4_000, 26_000, 100)) for i in range(8)
+    ]
+    ballots = [
+        {f"P{i}" for i in rng.sample(range(8), rng.randint(1, 4))} for _ in range(12)
+    ]
+    return counting.Election(60_000, items, ballots)
+
+
+@pytest.mark.parametrize(
+    "completion", [counting.EQUAL_SHARES, counting.EQUAL_SHARES_COMPARISON]
+)
+def test_equal_shares_gallops_to_the_share_the_unit_steps_reach(
+    monkeypatch, completion
+):
+    """With few voters and a large budget the add1 completion gallops after
+    LINEAR_STEPS unit steps: it reaches the same share and outcome as unit steps."""
+    election = _few_voters_large_budget()
+    runs = []
+    once = counting._mes_once
+    monkeypatch.setattr(counting, "_mes_once", lambda *a: runs.append(1) or once(*a))
+    fast = counting.equal_shares(election, completion=completion)
+    fast_runs, linear_steps = len(runs), counting.LINEAR_STEPS
+    monkeypatch.setattr(counting, "LINEAR_STEPS", 10**9)
+    slow = counting.equal_shares(election, completion=completion)
+    slow_runs = len(runs) - fast_runs
+    # Bounded work: unit steps up to LINEAR_STEPS, then a logarithmic number.
+    assert fast_runs < linear_steps + 50 < slow_runs
+    assert fast.funded == slow.funded
+    assert fast.per_voter_budget == slow.per_voter_budget
+    # It did gallop: the share rose by more than the unit steps before galloping.
+    assert slow.per_voter_budget - 60_000 / 12 > 200
+    assert fast.funded  # something is funded: the comparison is not vacuous
+    assert {k: d.reason for k, d in fast.decisions.items()} == {
+        k: d.reason for k, d in slow.decisions.items()
+    }
+
+
+def test_equal_shares_with_few_voters_equals_pabutools_add1():
+    election = _few_voters_large_budget()
+    from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
+
+    instance = Instance(budget_limit=election.budget)
+    ps = {i.key: Project(i.key, i.cost) for i in election.projects}
+    for p in ps.values():
+        instance.add(p)
+    profile = ApprovalProfile(
+        [ApprovalBallot({ps[k] for k in b}) for b in election.ballots],
+        instance=instance,
+    )
+    theirs = method_of_equal_shares(
+        instance, profile, sat_class=Cost_Sat, voter_budget_increment=1
+    )
+    assert set(counting.equal_shares(election).funded) == {p.name for p in theirs}
