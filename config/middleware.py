@@ -8,6 +8,7 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import FieldError
 from django.http import Http404, HttpRequest, HttpResponseBase, QueryDict
+from modelsearch.backends.base import FieldError as SearchFieldError
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class CleanInputMiddleware:
 #   redirects' import: a management form without its import_file_name (KeyError);
 #   image and document listings and choosers, a search with a filter: modelsearch
 #     cannot apply it (a Coalesce() it cannot read, AttributeError; "tags__name"
-#     is no filter field, FieldError).
+#     is no filter field, modelsearch's FilterFieldError).
 KNOWN_WAGTAIL_INPUT_BUGS: tuple[
     tuple[re.Pattern[str], tuple[type[Exception], ...]], ...
 ] = (
@@ -139,7 +140,7 @@ KNOWN_WAGTAIL_INPUT_BUGS: tuple[
     (re.compile(r"redirects/import/process/$"), (KeyError,)),
     (
         re.compile(r"(?:images|documents)/(?:chooser/(?:results/)?)?$"),
-        (AttributeError, FieldError),
+        (AttributeError, FieldError, SearchFieldError),
     ),
 )
 
