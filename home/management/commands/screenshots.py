@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
@@ -75,6 +76,35 @@ def _pages() -> list[tuple[str, str, str | None]]:
         pages.append(("thread", thread.get_absolute_url(), None))
     pages.append(("forums", "/discussions/", None))
     pages.append(("profile", "/me/", "resident@agora.test"))
+    from budgets.models import BudgetPage
+    from ideas.models import CampaignKind
+    from polls.models import PollPage
+
+    now = timezone.now()
+    poll = (
+        PollPage.objects.live()
+        .filter(opens_at__lte=now, closes_at__gt=now)
+        .order_by("pk")
+        .first()
+    )
+    if poll:
+        pages.append(("poll", poll.url, "resident@agora.test"))
+    closed = PollPage.objects.live().filter(closes_at__lte=now).order_by("pk").first()
+    if closed:
+        pages.append(("poll-results", f"/polls/{closed.pk}/results/", None))
+    for budget in BudgetPage.objects.live().order_by("pk"):
+        if budget.phase == "voting" and not any(n == "budget" for n, _p, _w in pages):
+            pages.append(("budget", budget.url, "resident@agora.test"))
+        if budget.results_published_at and not any(
+            n == "budget-results" for n, _p, _w in pages
+        ):
+            pages.append(("budget-results", f"/budgets/{budget.pk}/results/", None))
+    reports = CampaignPage.objects.live().filter(kind=CampaignKind.REPORTS).first()
+    if reports:
+        pages.append(("reports", reports.url, None))
+    accepted = CampaignPage.objects.live().order_by("pk").first()
+    if accepted:
+        pages.append(("results", f"/ideas/campaign/{accepted.pk}/results/", None))
     report = InsightReport.objects.filter(status="succeeded").order_by("-pk").first()
     if report:
         pages.append(
