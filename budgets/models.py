@@ -187,6 +187,12 @@ class BudgetPage(Page, MapCentre):
     def get_template(self, request: Any, *args: Any, **kwargs: Any) -> str:
         return "budgets/budget_page.html"
 
+    def serve_preview(self, request: Any, mode_name: str) -> Any:
+        # Wagtail's preview and "view draft" render the template with only the
+        # page in the context; this page is rendered by its view, so the draft
+        # goes through the view too.
+        return self.serve(request)
+
     def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         from .views import budget_page
 

@@ -293,6 +293,12 @@ class CampaignPage(Page, MapCentre):  # noqa: DJ008 (Page gives __str__: the tit
     def get_template(self, request: Any, *args: Any, **kwargs: Any) -> str:
         return "ideas/campaign_page.html"
 
+    def serve_preview(self, request: Any, mode_name: str) -> Any:
+        # Wagtail's preview and "view draft" render the template with only the
+        # page in the context; this page is rendered by its view, so the draft
+        # goes through the view too.
+        return self.serve(request)
+
     def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # The campaign page is a list with filters, sorting and a stable random
         # order per visitor: a view, not a template context.

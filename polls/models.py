@@ -277,6 +277,12 @@ class PollPage(Page):
     def weight_map(self) -> dict[str, float]:
         return {w.group: float(w.share) for w in self.weights.all() if w.share > 0}
 
+    def serve_preview(self, request: object, mode_name: str) -> object:
+        # Wagtail's preview and "view draft" render the template with only the
+        # page in the context; this page is rendered by its view, so the draft
+        # goes through the view too.
+        return self.serve(request)
+
     def serve(self, request: object, *args: object, **kwargs: object) -> object:
         from .views import poll_page
 

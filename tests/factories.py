@@ -282,3 +282,11 @@ def make_budget(*, parent=None, districts=None, projects=None, **fields):
             district=by_name.get(spec[2]) if len(spec) > 2 else None,
         )
     return BudgetPage.objects.get(pk=budget.pk)
+
+
+def view_draft(client, page):
+    """A city admin's "view draft" of a page after a draft change to its title."""
+    page.title = page.title + " (draft)"
+    page.save_revision()
+    client.force_login(CityAdminFactory())
+    return client.get(f"/admin/pages/{page.pk}/view_draft/")
