@@ -89,9 +89,16 @@ def _pages() -> list[tuple[str, str, str | None]]:
     )
     if poll:
         pages.append(("poll", poll.url, "resident@agora.test"))
-    closed = PollPage.objects.live().filter(closes_at__lte=now).order_by("pk").first()
+    from polls.models import BallotBox
+
+    closed = (
+        BallotBox.objects.filter(key__startswith="poll.", closed_at__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     if closed:
-        pages.append(("poll-results", f"/polls/{closed.pk}/results/", None))
+        pk = closed.key.removeprefix("poll.")
+        pages.append(("poll-results", f"/polls/{pk}/results/", None))
     for budget in BudgetPage.objects.live().order_by("pk"):
         if budget.phase == "voting" and not any(n == "budget" for n, _p, _w in pages):
             pages.append(("budget", budget.url, "resident@agora.test"))
@@ -102,9 +109,19 @@ def _pages() -> list[tuple[str, str, str | None]]:
     reports = CampaignPage.objects.live().filter(kind=CampaignKind.REPORTS).first()
     if reports:
         pages.append(("reports", reports.url, None))
-    accepted = CampaignPage.objects.live().order_by("pk").first()
-    if accepted:
-        pages.append(("results", f"/ideas/campaign/{accepted.pk}/results/", None))
+    from ideas.models import Implementation
+
+    tracked = (
+        Implementation.objects.filter(
+            subject_kind="idea", scope__startswith="campaign."
+        )
+        .values_list("scope", flat=True)
+        .order_by("scope")
+        .first()
+    )
+    if tracked:
+        pk = tracked.removeprefix("campaign.")
+        pages.append(("results", f"/ideas/campaign/{pk}/results/", None))
     report = InsightReport.objects.filter(status="succeeded").order_by("-pk").first()
     if report:
         pages.append(
