@@ -13,15 +13,9 @@ from config.pagecache import HIT_HEADER, AnonymousPageCacheMiddleware
 from forums.actions import do_reply, do_start_thread
 from ideas import actions
 from moderation.actions import do_decide
-from tests.factories import UserFactory, make_campaign, make_forum
+from tests.factories import NO_FORUM_RATE_LIMITS, UserFactory, make_campaign, make_forum
 
 pytestmark = pytest.mark.django_db
-
-NO_FORUM_RATE_LIMITS = {
-    "interval_seconds": 0,
-    "new_account_interval_seconds": 0,
-    "new_account_hours": 24,
-}
 
 
 @pytest.fixture(autouse=True)

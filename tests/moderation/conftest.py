@@ -4,13 +4,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.roles import Role
-from tests.factories import UserFactory, make_forum
-
-NO_FORUM_RATE_LIMITS = {
-    "interval_seconds": 0,
-    "new_account_interval_seconds": 0,
-    "new_account_hours": 24,
-}
+from tests.factories import NO_FORUM_RATE_LIMITS, UserFactory, make_forum
 
 
 @pytest.fixture(autouse=True)
