@@ -12,11 +12,15 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
 
-from insights.pipeline import SimilarityIndex
+if TYPE_CHECKING:
+    # Loaded on first use (the propose form's "similar ideas"), not when a web
+    # process imports the URLconf: scikit-learn costs about 1 s of start-up.
+    from insights.pipeline import SimilarityIndex
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ def build_index(campaign_id: int) -> SimilarityIndex:
     docs = [
         (str(pk), f"{title}. {title}. {description}") for pk, title, description in rows
     ]
+    from insights.pipeline import SimilarityIndex
+
     return SimilarityIndex.build(docs)
 
 

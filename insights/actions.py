@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -30,8 +30,13 @@ from .models import (
     ReportCluster,
     ReportStatus,
 )
-from .pipeline import ClusterModel
-from .runner import Outcome, idea_text
+
+if TYPE_CHECKING:
+    # scikit-learn and SciPy load only when an analysis runs or a report places
+    # new ideas, not in every web process that imports the URLconf (about 1 s of
+    # start-up and a third of a worker's memory).
+    from .pipeline import ClusterModel
+    from .runner import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +229,8 @@ def _cluster_model(report_id: int) -> ClusterModel | None:
         .values_list("model", flat=True)
         .first()
     )
+    from .pipeline import ClusterModel
+
     return ClusterModel.from_bytes(bytes(data)) if data else None
 
 
@@ -246,6 +253,8 @@ def do_assign_new_ideas(campaign_id: int) -> int:
     ``fit_degraded`` flag from the new ideas' similarities. Returns how many
     ideas it placed.
     """
+    from .runner import idea_text
+
     report = latest_report(campaign_id)
     if report is None:
         return 0
@@ -310,6 +319,7 @@ def do_store_embeddings(idea_ids: list[int]) -> int:
     """
     from . import embeddings
     from .pipeline.embed import MODEL
+    from .runner import idea_text
 
     model = embeddings.encoder()
     if model is None or not idea_ids:
