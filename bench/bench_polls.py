@@ -15,8 +15,9 @@ and `--state` (a directory that keeps the poll's ids and the ballots counted so 
    birth year, stakeholder group), a poll (one single-choice and one ranking
    question, five stakeholder shares of 20 %, results live), `--http` sessions.
 2. `http`: logged-in residents (real sessions, CSRF cookie + token) POST their ballot
-   to /polls/<id>/vote/ on Daphne (production settings): half of `--http` on one
-   process, half spread over `--processes` processes. One voter in 20 submits twice
+   to /polls/<id>/vote/ on `--server` (default granian's WSGI workers, the layout
+   of docs/deploy.md; production settings): half of `--http` on one process, half
+   on `--processes` processes. One voter in 20 submits twice
    at the same moment; exactly one of the two must get a receipt. `cast_http`:
    ballots/s, latency percentiles, statuses.
 3. `action [--count N]`: the next N (default: all remaining) voters through
@@ -52,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import (  # noqa: E402
     PY,
+    SERVER_KINDS,
     FormPost,
     Server,
     call,
@@ -336,17 +338,18 @@ def part_http(state: State, args: argparse.Namespace) -> None:
     voters = state.data["http"]
     half = len(voters) // 2
     for processes, group in ((1, voters[:half]), (args.processes, voters[half:])):
-        servers = [Server(env, start_timeout=START_TIMEOUT) for _ in range(processes)]
+        server = Server(
+            env, kind=args.server, workers=processes, start_timeout=START_TIMEOUT
+        )
         try:
             figures = post_forms(
-                [s.port for s in servers],
+                [server.port],
                 _ballot_posts(state, group),
                 workers=args.workers,
                 ok=got_receipt,
             )
         finally:
-            for server in servers:
-                server.stop()
+            server.stop()
         doubles = (len(group) + 19) // 20
         state.data["receipts"]["http"] += figures["ok"]
         state.save()
@@ -354,7 +357,7 @@ def part_http(state: State, args: argparse.Namespace) -> None:
             {
                 "bench": "cast_http",
                 "db": "postgres",
-                "server": f"daphne x{processes} (separate ports), production settings",
+                "server": f"{args.server} x{processes}, production settings",
                 "redis": bool(os.environ.get("REDIS_URL")),
                 "voters": len(group),
                 "double_submits": doubles,
@@ -621,6 +624,12 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=200_000)
     parser.add_argument("--http", type=int, default=20_000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--server",
+        default="granian-wsgi",
+        choices=sorted(SERVER_KINDS),
+        help="http: the HTTP server (docs/deploy.md's layout: granian's WSGI workers)",
+    )
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--action-processes", type=int, default=2)
     parser.add_argument(

@@ -67,22 +67,37 @@ def with_unread(qs: QuerySet[Thread], user: Any) -> QuerySet[Thread]:
 
 def forum_summaries(forums: QuerySet[ForumPage], user: Any = None) -> list[ForumPage]:
     """Forums with their thread count and, for a signed-in resident, how many of the
-    threads they have read have new posts since (`unread_threads`). One query."""
+    threads they have read have new posts since (`unread_threads`). Two queries."""
+    return with_unread_threads(forum_totals(forums), user)
+
+
+def forum_totals(forums: QuerySet[ForumPage]) -> list[ForumPage]:
+    """Forums with their published thread count: the same for every visitor, so a
+    page may keep it under the version of what pages show. One query."""
     published = Q(threads__visibility=Visibility.PUBLISHED)
     qs = ForumPage.objects.filter(pk__in=forums.values("pk")).order_by("path")
-    qs = qs.annotate(thread_total=Count("threads", filter=published, distinct=True))
-    if user is not None and user.is_authenticated:
-        qs = qs.annotate(
-            unread_threads=Count(
-                "threads",
-                filter=published
-                & Q(threads__read_states__user=user)
-                & Q(
-                    threads__last_post_id__gt=F(
-                        "threads__read_states__last_read_post_id"
-                    )
-                ),
-                distinct=True,
+    return list(
+        qs.annotate(thread_total=Count("threads", filter=published, distinct=True))
+    )
+
+
+def with_unread_threads(forums: list[ForumPage], user: Any = None) -> list[ForumPage]:
+    """Sets `unread_threads` on each forum: for a signed-in resident, the published
+    threads they have read that have new posts since; one query over their own
+    read states (the (user, thread) index), however many threads the forums hold."""
+    counts: dict[int, int] = {}
+    if forums and user is not None and user.is_authenticated:
+        counts = dict(
+            ReadState.objects.filter(
+                user=user,
+                thread__forum_id__in=[forum.pk for forum in forums],
+                thread__visibility=Visibility.PUBLISHED,
+                thread__last_post_id__gt=F("last_read_post_id"),
             )
+            .values("thread__forum_id")
+            .annotate(n=Count("thread_id", distinct=True))
+            .values_list("thread__forum_id", "n")
         )
-    return list(qs)
+    for forum in forums:
+        forum.unread_threads = counts.get(forum.pk, 0)  # type: ignore[attr-defined]
+    return forums

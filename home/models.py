@@ -39,26 +39,43 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from django.conf import settings
+        from django.core.cache import cache
+
+        from forums.queries import with_unread_threads
+        from live import versions
+
+        context = super().get_context(request, *args, **kwargs)
+        # What every visitor sees alike is built once per version (every change
+        # moves it: live.versions) and read back from the cache: ten queries,
+        # five of them Wagtail's privacy look-ups, that signed-in residents would
+        # otherwise pay on each visit (anonymous ones get the whole page cached).
+        key = f"home:{self.pk}:{versions.current()}"
+        shared = cache.get(key)
+        if shared is None:
+            shared = self.shared_context()
+            cache.set(key, shared, getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
+        context.update(shared)
+        context["forums"] = with_unread_threads(shared["forums"], request.user)
+        return context
+
+    def shared_context(self) -> dict[str, Any]:
+        """The campaigns, forums, polls and budgets the front page lists."""
         from budgets.models import BudgetPage
         from forums.models import ForumIndexPage, ForumPage
-        from forums.queries import forum_summaries
+        from forums.queries import forum_totals
         from ideas.models import CampaignPage, campaign_cards
         from polls.ballots import box_state
         from polls.models import PollPage
 
-        context = super().get_context(request, *args, **kwargs)
         # Phases and images are prefetched: no query per campaign card.
-        context["campaigns"] = campaign_cards(
+        campaigns = campaign_cards(
             CampaignPage.objects.live()
             .public()
             .filter(featured=True)
             .order_by("-first_published_at")[:6]
         )
-        forums = ForumPage.objects.live().public().descendant_of(self)
-        context["forums"] = forum_summaries(forums, request.user)[:6]
-        context["forum_index"] = (
-            ForumIndexPage.objects.live().public().descendant_of(self).first()
-        )
+        forums = forum_totals(ForumPage.objects.live().public().descendant_of(self))[:6]
         # Decide: the polls and budgets a resident can take part in, newest first;
         # two queries (each poll's ballot box comes with it).
         polls = list(
@@ -70,14 +87,21 @@ class HomePage(Page):
         )
         for poll in polls:
             poll.state = box_state(poll.box) if poll.box_id else "not_open"
-        context["polls"] = polls
-        context["budgets"] = list(
-            BudgetPage.objects.live()
+        return {
+            "campaigns": list(campaigns),
+            "forums": forums,
+            "forum_index": ForumIndexPage.objects.live()
             .public()
             .descendant_of(self)
-            .order_by("-first_published_at")[:6]
-        )
-        return context
+            .first(),
+            "polls": polls,
+            "budgets": list(
+                BudgetPage.objects.live()
+                .public()
+                .descendant_of(self)
+                .order_by("-first_published_at")[:6]
+            ),
+        }
 
 
 # The brand setting lives in its own module; importing it here registers the model.

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "accounts.middleware.PreferredLanguageMiddleware",
     "accounts.middleware.RateLimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Only process_view: the route to a Wagtail page, remembered per version.
+    "config.routecache.PageRouteCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

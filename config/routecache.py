@@ -1,0 +1,76 @@
+"""Wagtail's page routing, remembered under the version every change moves.
+
+Wagtail routes each request to a page from scratch: the site for the host, then
+the root page, one query per path segment and the specific page, six to eight
+queries before a page's own work starts. For signed-in residents, whom the whole
+page cache (config/pagecache.py) cannot serve, that was a third of a campaign
+page's time.
+
+`PageRouteCacheMiddleware.process_view` answers the route of Wagtail's `serve`
+view from the cache when it was found under the current `live.versions` number
+(the number every page save, move, unpublish, privacy change and live event
+moves), and otherwise routes as Wagtail does and remembers the result. What is
+remembered is the same for everyone: the site and the page object for a path.
+Everything that depends on who asks still runs on every request: Wagtail's
+`before_serve_page` hooks (view restrictions: password, groups, log-in) and the
+page's own `serve`. Routes with arguments (sub-routes) are not remembered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponseBase
+from wagtail import views as wagtail_views
+from wagtail.models import Page
+
+from live import versions
+
+
+def _lifetime() -> int:
+    return int(getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
+
+
+class PageRouteCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    @staticmethod
+    def key_for(request: HttpRequest, path: str) -> str:
+        # The host and port as Wagtail reads them to find the site (no
+        # ALLOWED_HOSTS check: the common middleware has made that already).
+        where = f"{request._get_raw_host()}|{request.get_port()}|{path}"
+        digest = hashlib.sha256(where.encode()).hexdigest()[:32]
+        return f"route:{versions.current()}:{digest}"
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
+        if view_func is not wagtail_views.serve or _lifetime() <= 0:
+            return
+        # Wagtail's pattern passes the path as a positional group.
+        path = view_kwargs.get("path", view_args[0] if view_args else "")
+        key = self.key_for(request, path)
+        entry = cache.get(key)
+        if entry is not None:
+            site, page = entry
+            request._wagtail_site = site  # type: ignore[attr-defined]
+            request._wagtail_route_for_request = (page, [], {})  # type: ignore[attr-defined]
+            return
+        route = Page.route_for_request(request, path)
+        if route is None:
+            return
+        page, args, kwargs = route
+        if not args and not kwargs:
+            cache.set(key, (request._wagtail_site, page), _lifetime())  # type: ignore[attr-defined]
