@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import (  # noqa: E402
+    SERVER_KINDS,
     FormPost,
     Server,
     call,
@@ -322,24 +323,25 @@ def part_http(state: State, args: argparse.Namespace) -> None:
         posts.append(post)
         if n % 20 == 0:
             posts.append(post)  # the same voter, twice at once
-    servers = [Server(env, start_timeout=START_TIMEOUT) for _ in range(args.processes)]
+    server = Server(
+        env, kind=args.server, workers=args.processes, start_timeout=START_TIMEOUT
+    )
     try:
         figures = post_forms(
-            [s.port for s in servers],
+            [server.port],
             posts,
             workers=args.workers,
             ok=lambda status, body: status == 302,
         )
     finally:
-        for server in servers:
-            server.stop()
+        server.stop()
     state.data["receipts"] += figures["ok"]
     state.save()
     emit(
         {
             "bench": "budget_ballots_http",
             "db": "postgres",
-            "server": f"daphne x{args.processes}, production settings",
+            "server": f"{args.server} x{args.processes}, production settings",
             "voters": len(state.data["http"]),
             "double_submits": (len(state.data["http"]) + 19) // 20,
             "ballots_per_s": figures["ok_per_s"],
@@ -476,6 +478,12 @@ def main() -> None:
     parser.add_argument("--http", type=int, default=10_000)
     parser.add_argument("--projects", type=int, default=300)
     parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument(
+        "--server",
+        default="granian-wsgi",
+        choices=sorted(SERVER_KINDS),
+        help="http: the HTTP server (docs/deploy.md's layout: granian's WSGI workers)",
+    )
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--action-processes", type=int, default=2)
     parser.add_argument(

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import HelpPanel
+
+from polls.forms import LockedAfterBallotsNotice
 
 from .phases import BudgetPhase
 
@@ -80,21 +80,13 @@ class BudgetPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class BallotTermsLockedNotice(HelpPanel):
+class BallotTermsLockedNotice(LockedAfterBallotsNotice):
     """Shown at the top of the editor once voting has started."""
 
-    class BoundPanel(HelpPanel.BoundPanel):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.ballots = _cast(self.instance) if self.instance else 0
-            self.content = (
-                format_html(
-                    '<p class="help-block help-warning">{}</p>',
-                    lock_message(self.ballots),
-                )
-                if self.ballots
-                else ""
-            )
+    @staticmethod
+    def ballots_of(instance: Any) -> int:
+        return _cast(instance)
 
-        def is_shown(self) -> bool:
-            return bool(self.ballots)
+    @staticmethod
+    def message(ballots: int) -> str:
+        return lock_message(ballots)

@@ -90,19 +90,31 @@ class PollPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class QuestionsLockedNotice(HelpPanel):
-    """Shown above the questions once voting has started, so staff know before they
-    try (the form refuses changes in any case)."""
+class LockedAfterBallotsNotice(HelpPanel):
+    """A warning at the top of an editor once ballots are in, so staff know what
+    is locked before they try (the form refuses changes in any case). Polls and
+    budgets share it: a subclass says how ballots are counted (`ballots_of`) and
+    what the lock covers (`message`)."""
+
+    @staticmethod
+    def ballots_of(instance: Any) -> int:
+        raise NotImplementedError
+
+    @staticmethod
+    def message(ballots: int) -> str:
+        raise NotImplementedError
 
     class BoundPanel(HelpPanel.BoundPanel):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             instance = self.instance
-            self.ballots = instance.ballots_cast() if instance and instance.pk else 0
+            self.ballots = (
+                self.panel.ballots_of(instance) if instance and instance.pk else 0
+            )
             self.content = (
                 format_html(
                     '<p class="help-block help-warning">{}</p>',
-                    lock_message(self.ballots),
+                    self.panel.message(self.ballots),
                 )
                 if self.ballots
                 else ""
@@ -110,3 +122,15 @@ class QuestionsLockedNotice(HelpPanel):
 
         def is_shown(self) -> bool:
             return bool(self.ballots)
+
+
+class QuestionsLockedNotice(LockedAfterBallotsNotice):
+    """Shown above the questions once voting has started."""
+
+    @staticmethod
+    def ballots_of(instance: Any) -> int:
+        return instance.ballots_cast()
+
+    @staticmethod
+    def message(ballots: int) -> str:
+        return lock_message(ballots)

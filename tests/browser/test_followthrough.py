@@ -16,11 +16,14 @@ from accounts.models import Notification
 from ideas import actions
 from ideas.models import CategoryRoute, Department, Idea, Implementation, Report
 from tests.browser.test_two_tabs_live import logged_in_page
-from tests.factories import PlannerFactory, UserFactory, make_campaign
+from tests.factories import (
+    NO_FORUM_RATE_LIMITS,
+    PlannerFactory,
+    UserFactory,
+    make_campaign,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_FORUM_RATE_LIMITS = {"interval_seconds": 0, "new_account_interval_seconds": 0}
 
 
 @override_settings(AGORA_FORUM_RATE_LIMITS=NO_FORUM_RATE_LIMITS)

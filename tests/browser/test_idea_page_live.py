@@ -8,11 +8,9 @@ from playwright.sync_api import expect
 from forums.models import Post
 from ideas.actions import do_propose_idea, do_support_idea
 from tests.browser.test_two_tabs_live import logged_in_page
-from tests.factories import UserFactory, make_campaign
+from tests.factories import NO_FORUM_RATE_LIMITS, UserFactory, make_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_FORUM_RATE_LIMITS = {"interval_seconds": 0, "new_account_interval_seconds": 0}
 
 
 @override_settings(AGORA_FORUM_RATE_LIMITS=NO_FORUM_RATE_LIMITS)

@@ -14,12 +14,16 @@ from home.demo import seed_home
 from ideas.actions import do_propose_idea
 from ideas.models import Idea, Vote
 from tests.browser.site_pages import sign_in
-from tests.factories import IdeaFactory, UserFactory, make_campaign
+from tests.factories import (
+    NO_FORUM_RATE_LIMITS,
+    IdeaFactory,
+    UserFactory,
+    make_campaign,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = [1280, 390]
-NO_FORUM_RATE_LIMITS = {"interval_seconds": 0, "new_account_interval_seconds": 0}
 
 
 @pytest.fixture
