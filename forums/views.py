@@ -1,5 +1,6 @@
 """Forum and thread pages, and the form posts behind them. Thin: the rules live in actions."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -43,6 +44,8 @@ def forum_page_context(
     threads = Paginator(forum_threads(forum, user, sort), THREADS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    threads.object_list = list(threads.object_list)
+    thread_rows(threads.object_list)
     refusal = ""
     if not user.is_authenticated:
         refusal = _("Log in to start a thread.")
@@ -134,25 +137,56 @@ def discussion_context(
 POST_HEAD_SECONDS = 300
 
 
-def post_heads(posts: Any) -> None:
-    """Give each post its `head_html`: header and body, which look the same to every
-    reader, rendered once and cached under the pages' version (live.versions: any
-    edit, deletion, decision or new post moves it) and the language. One cache
-    read for the page's posts; only the viewer's own controls are rendered anew."""
-    posts = list(posts)
-    if not posts:
+def shared_fragments(
+    items: list[Any],
+    *,
+    template: str,
+    name: str,
+    attr: str,
+    variant: Callable[[Any], str] = lambda item: "",
+) -> None:
+    """Give each item `attr`: `template` rendered with the item as `name`, cached
+    under the pages' version (live.versions: any edit, deletion, decision or new
+    post moves it), the language and the item's `variant` (what differs between
+    readers, if anything). One cache read for the page's items; only the missing
+    ones are rendered. The template must show nothing that depends on who reads."""
+    if not items:
         return
-    prefix = f"forums:post-head:{get_language()}:{versions.current()}:"
-    found = cache.get_many([f"{prefix}{p.pk}" for p in posts])
+    prefix = f"forums:{attr}:{get_language()}:{versions.current()}:"
+    keys = [f"{prefix}{item.pk}:{variant(item)}" for item in items]
+    found = cache.get_many(keys)
     missing = {}
-    for post in posts:
-        html = found.get(f"{prefix}{post.pk}")
+    for item, key in zip(items, keys, strict=True):
+        html = found.get(key)
         if html is None:
-            html = render_to_string("forums/includes/post_head.html", {"post": post})
-            missing[f"{prefix}{post.pk}"] = html
-        post.head_html = html
+            html = render_to_string(template, {name: item})
+            missing[key] = html
+        setattr(item, attr, html)
     if missing:
         cache.set_many(missing, POST_HEAD_SECONDS)
+
+
+def post_heads(posts: Any) -> None:
+    """Give each post its `head_html`: header and body, which look the same to every
+    reader; only the viewer's own controls are rendered anew."""
+    shared_fragments(
+        list(posts),
+        template="forums/includes/post_head.html",
+        name="post",
+        attr="head_html",
+    )
+
+
+def thread_rows(threads: list[Thread]) -> None:
+    """Give each thread its `row_html` for the forum page; the row differs between
+    readers only by their count of new posts in it."""
+    shared_fragments(
+        threads,
+        template="forums/includes/thread_row.html",
+        name="thread",
+        attr="row_html",
+        variant=lambda thread: str(getattr(thread, "unread", 0) or 0),
+    )
 
 
 def _readable_thread(request: HttpRequest, pk: int) -> Thread:
