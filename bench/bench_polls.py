@@ -501,12 +501,12 @@ def part_check(state: State, args: argparse.Namespace) -> None:
 
 
 async def projector_staleness(
-    ports: list[int], poll: int, q: str, sessions: list[str], rate: int
+    ports: list[int], poll: int, q: str, sessions: list[str], rate: int, ws_port: int
 ) -> dict:
     """Phones post at `rate` per second (open loop) to the servers on `ports` in
-    turn; a WebSocket client on the first, subscribed to the poll's topic, records
+    turn; a WebSocket client on `ws_port`, subscribed to the poll's topic, records
     when each count arrives (from another process: through Redis)."""
-    port = ports[0]
+    port = ws_port
     from concurrent.futures import ThreadPoolExecutor
 
     from websockets.asyncio.client import connect
@@ -578,27 +578,37 @@ async def projector_staleness(
 def part_projector(state: State, args: argparse.Namespace) -> None:
     env = state.env()
     event = call(env, "bench.bench_polls:make_event_vote", args.rate * args.seconds)
-    servers = [
-        Server(env, start_timeout=START_TIMEOUT)
-        for _ in range(args.projector_processes)
-    ]
+    # Phones post to `--server` (docs/deploy.md: granian's WSGI workers for HTTP);
+    # the projector's WebSocket is on Daphne, as /ws/ is in that layout. Another
+    # server than Daphne reaches the projector only through Redis.
+    layout = args.server if os.environ.get("REDIS_URL") else "daphne"
+    http = Server(
+        env,
+        kind=layout,
+        workers=args.projector_processes,
+        start_timeout=START_TIMEOUT,
+    )
+    ws = http if layout == "daphne" else Server(env, start_timeout=START_TIMEOUT)
     try:
         stale = asyncio.run(
             projector_staleness(
-                [s.port for s in servers],
+                [http.port],
                 event["poll"],
                 event["q"],
                 event["sessions"],
                 args.rate,
+                ws_port=ws.port,
             )
         )
     finally:
-        for server in servers:
+        for server in {id(http): http, id(ws): ws}.values():
             server.stop()
     emit(
         {
             "bench": "projector",
-            "server": f"daphne x{args.projector_processes}, production settings",
+            "server": f"{layout} x{args.projector_processes} for the phones, "
+            + ("the same for /ws/" if ws is http else "one Daphne for /ws/")
+            + ", production settings",
             "target_rate_per_s": args.rate,
             "redis": bool(os.environ.get("REDIS_URL")),
             **stale,
@@ -640,8 +650,8 @@ def main() -> None:
         "--projector-processes",
         type=int,
         default=1,
-        help="projector: Daphne processes the phones post to (more than one needs "
-        "REDIS_URL)",
+        help="projector: worker processes of --server the phones post to (with "
+        "REDIS_URL; without it, one Daphne serves the phones and the projector)",
     )
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument(
