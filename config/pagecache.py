@@ -51,10 +51,6 @@ HARMLESS_VARY = {"accept-language", "cookie", "accept-encoding"}
 HIT_HEADER = "X-Agora-Page-Cache"
 
 
-def _lifetime() -> int:
-    return int(getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
-
-
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -94,7 +90,7 @@ class AnonymousPageCacheMiddleware:
     # -- looking up ------------------------------------------------------------
 
     def key_for(self, request: HttpRequest) -> str | None:
-        if request.method != "GET" or _lifetime() <= 0:
+        if request.method != "GET" or versions.page_seconds() <= 0:
             return None
         path = request.path_info
         if path.startswith(NEVER_CACHED):
@@ -163,7 +159,7 @@ class AnonymousPageCacheMiddleware:
         )
 
     def ttl(self) -> int:
-        return _lifetime()
+        return versions.page_seconds()
 
 
 def watch_changes_without_events() -> None:

@@ -22,26 +22,16 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
+from django.utils.deprecation import MiddlewareMixin
 from wagtail import views as wagtail_views
 from wagtail.models import Page
 
 from live import versions
 
 
-def _lifetime() -> int:
-    return int(getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
-
-
-class PageRouteCacheMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
-
+class PageRouteCacheMiddleware(MiddlewareMixin):
     @staticmethod
     def key_for(request: HttpRequest, path: str) -> str:
         # The host and port as Wagtail reads them to find the site (no
@@ -57,7 +47,7 @@ class PageRouteCacheMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> None:
-        if view_func is not wagtail_views.serve or _lifetime() <= 0:
+        if view_func is not wagtail_views.serve or versions.page_seconds() <= 0:
             return
         # Wagtail's pattern passes the path as a positional group.
         path = view_kwargs.get("path", view_args[0] if view_args else "")
@@ -73,4 +63,4 @@ class PageRouteCacheMiddleware:
             return
         page, args, kwargs = route
         if not args and not kwargs:
-            cache.set(key, (request._wagtail_site, page), _lifetime())  # type: ignore[attr-defined]
+            cache.set(key, (request._wagtail_site, page), versions.page_seconds())  # type: ignore[attr-defined]

@@ -134,7 +134,8 @@ def discussion_context(
     }
 
 
-POST_HEAD_SECONDS = 300
+# Fragments kept under a version (a newer version retires them sooner).
+FRAGMENT_SECONDS = 300
 
 
 def shared_fragments(
@@ -163,7 +164,7 @@ def shared_fragments(
             missing[key] = html
         setattr(item, attr, html)
     if missing:
-        cache.set_many(missing, POST_HEAD_SECONDS)
+        cache.set_many(missing, FRAGMENT_SECONDS)
 
 
 def post_heads(posts: Any) -> None:

@@ -39,7 +39,6 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from django.conf import settings
         from django.core.cache import cache
 
         from forums.queries import with_unread_threads
@@ -54,7 +53,7 @@ class HomePage(Page):
         shared = cache.get(key)
         if shared is None:
             shared = self.shared_context()
-            cache.set(key, shared, getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
+            cache.set(key, shared, versions.page_seconds())
         context.update(shared)
         context["forums"] = with_unread_threads(shared["forums"], request.user)
         return context

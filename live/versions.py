@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
 
 KEY = "pages:version"
 # A version lives as long as anything cached under it could (config/pagecache.py).
 LIFETIME_SECONDS = 24 * 3600
+
+
+def page_seconds() -> int:
+    """How long a page, or a part of one, kept under a version may be served:
+    `AGORA_PAGE_CACHE_SECONDS` (default 60; 0 keeps nothing). Relative times
+    ("5 minutes ago") and what opens or closes by the clock alone show within it."""
+    return int(getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
 
 
 def current() -> int:
