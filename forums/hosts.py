@@ -29,7 +29,7 @@ rate limits, duplicates, edit window, locking); the host adds its own rules
 (e.g. the campaign's phase) through `can_post`.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,12 +103,14 @@ def discussion_context(request: Any, thread: Any, **kwargs: Any) -> dict[str, An
     return build(request, thread, **kwargs)
 
 
-def post_heads(posts: Any) -> None:
-    """Fill each post's cached `head_html` (header and body) before a host page
-    renders "forums/includes/post.html" for a list of posts it fetched itself."""
-    from .views import post_heads as fill
+def post_articles(
+    posts: Any, *, user: Any, thread: Any, liked_ids: Collection[int] = ()
+) -> None:
+    """Fill each post's shared `article_html` (forums.views.post_articles) before a
+    host page renders "forums/includes/post.html" for posts it fetched itself."""
+    from .views import post_articles as fill
 
-    fill(posts)
+    fill(posts, user=user, thread=thread, liked_ids=liked_ids)
 
 
 NO_HOST_MESSAGE = _("This discussion is not available.")

@@ -1,6 +1,6 @@
 """Forum and thread pages, and the form posts behind them. Thin: the rules live in actions."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.contrib import messages
@@ -88,7 +88,6 @@ def discussion_context(
     posts: Page = Paginator(qs, POSTS_PER_PAGE).get_page(
         page_number if page_number is not None else request.GET.get("page")
     )
-    post_heads(posts.object_list)
     liked_ids: set[int] = set()
     first_unread_id = None
     following = False
@@ -117,6 +116,7 @@ def discussion_context(
             refusal = str(refusal_error)
     else:
         refusal = _("Log in to take part in the discussion.")
+    post_articles(posts.object_list, user=user, thread=thread, liked_ids=liked_ids)
     if reply_form is None and not refusal:
         answering = request.GET.get("reply_to", "")
         reply_form = ReplyForm(
@@ -145,12 +145,15 @@ def shared_fragments(
     name: str,
     attr: str,
     variant: Callable[[Any], str] = lambda item: "",
+    extra: dict[str, Any] | None = None,
+    context: Callable[[Any], dict[str, Any]] | None = None,
 ) -> None:
     """Give each item `attr`: `template` rendered with the item as `name`, cached
     under the pages' version (live.versions: any edit, deletion, decision or new
     post moves it), the language and the item's `variant` (what differs between
     readers, if anything). One cache read for the page's items; only the missing
-    ones are rendered. The template must show nothing that depends on who reads."""
+    ones are rendered, with `extra` and the item's `context` besides. The template
+    must show nothing that depends on who reads beyond what the variant names."""
     if not items:
         return
     prefix = f"forums:{attr}:{get_language()}:{versions.current()}:"
@@ -160,21 +163,41 @@ def shared_fragments(
     for item, key in zip(items, keys, strict=True):
         html = found.get(key)
         if html is None:
-            html = render_to_string(template, {name: item})
+            values = {**(extra or {}), name: item}
+            if context is not None:
+                values.update(context(item))
+            html = render_to_string(template, values)
             missing[key] = html
         setattr(item, attr, html)
     if missing:
         cache.set_many(missing, FRAGMENT_SECONDS)
 
 
-def post_heads(posts: Any) -> None:
-    """Give each post its `head_html`: header and body, which look the same to every
-    reader; only the viewer's own controls are rendered anew."""
+def reader_kind(user: Any, post: Post, liked_ids: Collection[int]) -> str:
+    """Which shared article of a post this reader gets (forums/includes/post_article.html)."""
+    if not user.is_authenticated:
+        return "anonymous"
+    if post.author_id == user.pk:
+        return "own"
+    return "liked" if post.pk in liked_ids else "other"
+
+
+def post_articles(
+    posts: Any, *, user: Any, thread: Thread, liked_ids: Collection[int] = ()
+) -> None:
+    """Give each post its `article_html`: header, body and controls, shared by every
+    reader of the same kind (anonymous, author, liked it, or not), so a page renders
+    only what is this reader's own (the "new" marker, the reply form)."""
     shared_fragments(
         list(posts),
-        template="forums/includes/post_head.html",
+        template="forums/includes/post_article.html",
         name="post",
-        attr="head_html",
+        attr="article_html",
+        variant=lambda post: (
+            f"{reader_kind(user, post, liked_ids)}:{int(thread.locked)}"
+        ),
+        extra={"thread": thread},
+        context=lambda post: {"reader": reader_kind(user, post, liked_ids)},
     )
 
 

@@ -5,6 +5,9 @@ and keeps each idea's comment count in step with its thread, inside the same
 transaction as the post.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import F
@@ -31,9 +34,27 @@ COUNT_FIELD = {
 }
 
 
+# The idea a page already loaded, so the host's checks during that page's render
+# (can_read, can_post) don't load it again.
+_shown: ContextVar[Any] = ContextVar("ideas_discussion_shown", default=None)
+
+
+@contextmanager
+def showing(idea: Any) -> Iterator[None]:
+    """While a page renders `idea`'s discussion, the host answers from it."""
+    token = _shown.set(idea)
+    try:
+        yield
+    finally:
+        _shown.reset(token)
+
+
 def _idea(host_id: int) -> Any:
     from .models import Idea
 
+    shown = _shown.get()
+    if shown is not None and shown.pk == host_id:
+        return shown
     return Idea.objects.select_related("campaign", "author").filter(pk=host_id).first()
 
 

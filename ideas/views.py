@@ -32,14 +32,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.limits import limit
 from accounts.models import User
-from forums.hosts import discussion_context, post_heads
+from forums.hosts import discussion_context, post_articles
 from forums.models import Post, PostLike, Thread
 from live import versions
 from moderation.models import Visibility, visible_to_q
 from search import query as search_query
 
 from . import actions, similar
-from .discussion import POINT_HOSTS, POINTS_AGAINST_HOST, POINTS_FOR_HOST
+from .discussion import POINT_HOSTS, POINTS_AGAINST_HOST, POINTS_FOR_HOST, showing
 from .forms import (
     AnswerForm,
     IdeaForm,
@@ -427,8 +427,10 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     if idea.thread_id:
-        # The comments: forums' discussion (posts, reply form), one fixed set of queries.
-        context.update(discussion_context(request, idea.thread))
+        # The comments: forums' discussion (posts, reply form), one fixed set of
+        # queries; the host's checks answer from the idea already loaded.
+        with showing(idea):
+            context.update(discussion_context(request, idea.thread))
     return render(request, "ideas/idea_detail.html", context)
 
 
@@ -458,7 +460,6 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
                 .order_by("-like_count", "id")[:POINTS_SHOWN]
             )
             shown += [p.pk for p in points]
-            post_heads(points)
         columns.append(
             {"side": side, "label": label, "thread": thread, "points": points}
         )
@@ -469,6 +470,11 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
                 "post_id", flat=True
             )
         )
+    for column in columns:
+        if column["thread"] is not None:
+            post_articles(
+                column["points"], user=user, thread=column["thread"], liked_ids=liked
+            )
     return {
         "argument_columns": columns,
         "point_liked_ids": liked,

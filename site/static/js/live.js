@@ -72,6 +72,12 @@ function showOwnerControls(root) {
   for (const control of controls) {
     control.hidden = !viewerId || control.dataset.authorId !== viewerId;
   }
+  // Likes and flags submit through the page's #item-actions form, which only a
+  // signed-in reader's page has.
+  const residents = root.querySelectorAll ? [...root.querySelectorAll("[data-residents-only]")] : [];
+  for (const control of residents) {
+    if (!viewerId) control.hidden = true;
+  }
 }
 
 // Fragments are rendered once for every viewer, so their forms carry no CSRF
