@@ -1,7 +1,9 @@
 """Who hears about what happens in a discussion: inbox lines, and e-mail as each resident chose.
 
-Called only from forums.actions, inside their transaction. Immediate e-mails are
-queued as a task after the commit (forums.tasks); daily digests are sent by
+Called only from forums.actions, inside their transaction. A new post's followers
+are told by a background task queued in that transaction (forums.tasks.
+notify_followers), so a reply's own work does not grow with its audience.
+Immediate e-mails are queued as a task after the commit (forums.tasks); daily digests are sent by
 `manage.py send_notification_digests` (or the send_notification_digests task).
 """
 
@@ -87,15 +89,30 @@ def new_post(post: Post, mentioned: list[Any]) -> None:
                 post,
             )
             told.add(answered.pk)
-    followers = list(
+    # Followers and the host's people may be hundreds: they are told by one
+    # background task, queued in this transaction (the task row commits with the
+    # post, or not at all), so a reply costs the same whatever its audience.
+    from .tasks import notify_followers
+
+    notify_followers.enqueue(post.pk, sorted(told))
+
+
+def followers(post: Post, told: set[int]) -> int:
+    """Tell the thread's followers and the host's people of a new post, except those
+    in `told` (its author, the mentioned, the person answered). Returns how many."""
+    thread = post.thread
+    recipients = list(
         User.objects.filter(followed__thread=thread, is_active=True)
         .exclude(pk__in=told)
         .order_by("pk")[:MAX_FOLLOWERS_NOTIFIED]
     )
     if thread.is_hosted:
         extra = host_for(thread.host_kind).recipients(thread.host_id)
-        followers += [u for u in extra if u is not None and u.pk not in told]
-    for follower in followers:
+        recipients += [u for u in extra if u is not None and u.pk not in told]
+    values = {"name": post.author.display_name, "title": thread.title}
+    url = post.get_absolute_url()
+    sent = 0
+    for follower in recipients:
         if follower.pk in told:
             continue
         told.add(follower.pk)
@@ -104,9 +121,11 @@ def new_post(post: Post, mentioned: list[Any]) -> None:
             "forums.reply",
             lambda: _("%(name)s replied in “%(title)s”") % values,
             url,
-            actor,
+            post.author,
             post,
         )
+        sent += 1
+    return sent
 
 
 def liked(post: Post, liker: User) -> None:

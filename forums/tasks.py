@@ -18,6 +18,22 @@ def _absolute(url: str) -> str:
 
 
 @task()
+def notify_followers(post_id: int, told: list[int]) -> int:
+    """Tell a new post's followers and its host's people (forums.notify.followers)."""
+    from .models import Post
+    from .notify import followers
+
+    post = (
+        Post.objects.select_related("thread", "author")
+        .filter(pk=post_id, deleted_at__isnull=True)
+        .first()
+    )
+    if post is None or post.author is None:
+        return 0
+    return followers(post, set(told))
+
+
+@task()
 def email_notification(notification_id: int) -> bool:
     """Mail one notification to a resident who chose immediate e-mails."""
     notification = (
