@@ -11,9 +11,12 @@ view from the cache when it was found under the current `live.versions` number
 (the number every page save, move, unpublish, privacy change and live event
 moves), and otherwise routes as Wagtail does and remembers the result. What is
 remembered is the same for everyone: the site and the page object for a path.
+The page's view restrictions (its own and its ancestors': rows that only a page
+or privacy edit changes, and those move the version) are remembered with it.
 Everything that depends on who asks still runs on every request: Wagtail's
-`before_serve_page` hooks (view restrictions: password, groups, log-in) and the
-page's own `serve`. Routes with arguments (sub-routes) are not remembered.
+`before_serve_page` hooks (each restriction's `accept_request`: password, groups,
+log-in) and the page's own `serve`. Routes with arguments (sub-routes) are not
+remembered.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class PageRouteCacheMiddleware(MiddlewareMixin):
         # ALLOWED_HOSTS check: the common middleware has made that already).
         where = f"{request._get_raw_host()}|{request.get_port()}|{path}"
         digest = hashlib.sha256(where.encode()).hexdigest()[:32]
-        return f"route:{versions.current()}:{digest}"
+        return f"route:v2:{versions.current()}:{digest}"
 
     def process_view(
         self,
@@ -54,7 +57,8 @@ class PageRouteCacheMiddleware(MiddlewareMixin):
         key = self.key_for(request, path)
         entry = cache.get(key)
         if entry is not None:
-            site, page = entry
+            site, page, restrictions = entry
+            remember_restrictions(page, restrictions)
             request._wagtail_site = site  # type: ignore[attr-defined]
             request._wagtail_route_for_request = (page, [], {})  # type: ignore[attr-defined]
             return
@@ -63,4 +67,13 @@ class PageRouteCacheMiddleware(MiddlewareMixin):
             return
         page, args, kwargs = route
         if not args and not kwargs:
-            cache.set(key, (request._wagtail_site, page), versions.page_seconds())  # type: ignore[attr-defined]
+            restrictions = list(page.get_view_restrictions())
+            site = request._wagtail_site  # type: ignore[attr-defined]
+            cache.set(key, (site, page, restrictions), versions.page_seconds())
+            remember_restrictions(page, restrictions)  # after the copy: not pickled
+
+
+def remember_restrictions(page: Page, restrictions: list[Any]) -> None:
+    """This page object answers Wagtail's `get_view_restrictions` from the rows
+    read with its route (each is still checked against the request)."""
+    page.get_view_restrictions = lambda: restrictions  # type: ignore[method-assign]

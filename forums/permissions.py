@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, has_role
+from live import versions
 
 from .hosts import host_for, is_registered
 from .models import ForumPage, Thread
@@ -25,10 +27,16 @@ def forum_is_readable(forum: ForumPage, user: Any) -> bool:
     """
     if not forum.live:
         return False
-    # Asked several times per request (page, reply form, topics): remember it.
+    # Asked several times per request (page, reply form, topics): remember it on
+    # the object, and across requests under the pages' version, which every page
+    # and privacy edit moves (live.versions).
     restricted = forum.__dict__.get("_forums_restricted")
     if restricted is None:
-        restricted = forum.get_view_restrictions().exists()
+        key = f"forums:restricted:{versions.current()}:{forum.pk}"
+        restricted = cache.get(key)
+        if restricted is None:
+            restricted = forum.get_view_restrictions().exists()
+            cache.set(key, restricted, versions.page_seconds())
         forum.__dict__["_forums_restricted"] = restricted
     if restricted:
         return is_forum_staff(user)

@@ -25,7 +25,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import json_script
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -181,12 +183,13 @@ def _answer_record(campaign: CampaignPage) -> dict[str, Any]:
     }
 
 
-def map_points_for(campaign: CampaignPage) -> list[dict[str, Any]]:
-    """The newest located public ideas for the map, cached until an idea changes
-    (the similar-ideas version moves with every new, edited or withdrawn idea)."""
-    key = f"ideas:map:{campaign.pk}:{similar.current_version(campaign.pk)}"
-    points = cache.get(key)
-    if points is None:
+def map_points_for(campaign: CampaignPage) -> str:
+    """The newest located public ideas for the map, as the page's JSON script
+    element (empty when there are none), cached until an idea changes (the
+    similar-ideas version moves with every new, edited or withdrawn idea)."""
+    key = f"ideas:map-script:{campaign.pk}:{similar.current_version(campaign.pk)}"
+    script = cache.get(key)
+    if script is None:
         points = [
             {"id": pk, "title": title, "lat": lat, "lon": lon, "url": f"/ideas/{pk}/"}
             for pk, title, lat, lon in Idea.objects.public()
@@ -194,8 +197,9 @@ def map_points_for(campaign: CampaignPage) -> list[dict[str, Any]]:
             .order_by("-created_at")
             .values_list("pk", "title", "lat", "lon")[:MAP_POINTS]
         ]
-        cache.set(key, points, 3600)
-    return points
+        script = str(json_script(points, "idea-map-points")) if points else ""
+        cache.set(key, script, 3600)
+    return mark_safe(script)  # noqa: S308 - json_script escaped it
 
 
 def _phase_context(campaign: CampaignPage, user: Any) -> dict[str, Any]:
@@ -296,7 +300,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         Follow.objects.filter(user=user, campaign=campaign).exists()
     )
 
-    map_points = map_points_for(campaign) if campaign.location_asked else []
+    map_points = map_points_for(campaign) if campaign.location_asked else ""
     context = {
         "page": campaign,
         "campaign": campaign,

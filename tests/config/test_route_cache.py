@@ -88,6 +88,26 @@ def test_a_restricted_page_is_refused_to_whom_it_should_be_even_on_a_remembered_
     assert Client().get(url).status_code in (302, 403)
 
 
+def test_restrictions_are_read_with_the_route_and_a_new_one_applies_at_once():
+    campaign = make_campaign(title="Harbour plans")
+    client = signed_in(UserFactory())
+    url = campaign.url
+    assert client.get(url).status_code == 200
+    status, again, _html = queries_of(client, url)
+    assert status == 200
+    assert not any("wagtailcore_pageviewrestriction" in q for q in again)
+    # A restriction added later is a privacy edit: it moves the version, and the
+    # very next request reads it and refuses the resident.
+    insiders = Group.objects.create(name="Harbour board")
+    restriction = PageViewRestriction.objects.create(
+        page=campaign, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.add(insiders)
+    response = client.get(url)
+    assert response.status_code in (302, 403)
+    assert "Harbour plans" not in response.content.decode()
+
+
 def test_the_front_page_shows_a_new_campaign_and_each_residents_own_unread_count():
     forum = make_forum("Town square")
     ana, ben = UserFactory(), UserFactory()
