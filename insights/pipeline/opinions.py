@@ -1,10 +1,17 @@
 """Opinion groups from agree/disagree/pass votes, following the Pol.is method.
 
-Vote matrix -> keep participants with enough votes -> impute unseen with the
-comment mean -> PCA to 2-D -> Pol.is sparsity-aware scaling -> k-means with k
-from 2 to 5 (the fewest groups within 90 % of the best silhouette), with the
-groups' stability when 5 % of voters are left out; then representative,
-consensus and divisive comments.
+The projection is Pol.is's as its code computes it (polismath ``conversation``
+and ``pca``): moderated-out comments stay as columns of zeros (a pass from
+everybody), unseen votes are imputed with the comment's mean over everyone who
+voted, PCA to 2-D is fitted on everyone who voted, and each participant's point
+is pushed out by sqrt(columns / columns answered), the zero columns counting as
+answered. Participants with >= min(7, comments) votes are grouped by k-means
+on these points with k from 2 to 5 (the fewest groups within 90 % of the best
+silhouette). Pol.is runs the same k-means on 100 base-cluster centres, seeded
+from the previous run and smoothed over runs; here every participant is their
+own base cluster and k-means is seeded afresh (best of 10 starts), so the same
+votes always give the same groups. Then the groups' stability when 5 % of the
+voters are left out, and representative, consensus and divisive comments.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from .types import OpinionGroup, OpinionGroups, RepresentativeComment, VoteMatrix
 
@@ -117,6 +125,39 @@ def _choose_groups(
     return labels.astype(np.int64), score, stable
 
 
+def _polis_projection(
+    values: np.ndarray, keep_cols: list[int], kept: np.ndarray
+) -> tuple[np.ndarray, tuple[float, ...]]:
+    """2-D points of the ``kept`` rows and the PCA's explained variance ratios.
+
+    As polismath computes them: moderated-out columns (those not in
+    ``keep_cols``) become zeros for everybody; unseen votes are imputed with
+    the column mean; the PCA is fitted on every participant with a vote (Pol.is
+    fits it on the whole rating matrix, not just the grouped participants); a
+    point is the centred votes times the components, pushed out from the
+    centre by sqrt(n_columns / n_answered), the zero columns counting as
+    answered. The push-out offsets the imputation, which pulls participants who
+    answered little towards the centre.
+    """
+    rating = values.copy()
+    out_cols = np.setdiff1d(np.arange(values.shape[1]), keep_cols)
+    rating[:, out_cols] = 0.0
+    answered = (~np.isnan(rating)).sum(axis=1)
+    voters = np.flatnonzero((~np.isnan(values)).any(axis=1))
+    col_mean = np.nan_to_num(
+        np.nanmean(
+            np.where(np.isnan(rating[voters]).all(axis=0), 0.0, rating[voters]), axis=0
+        )
+    )
+    filled = np.where(np.isnan(rating), col_mean[None, :], rating)
+    # Eigenvectors of the comments x comments covariance: same components as
+    # the full SVD, at a cost that does not grow with the number of voters.
+    pca = PCA(n_components=2, svd_solver="covariance_eigh").fit(filled[voters])
+    points = pca.transform(filled[kept])
+    points *= np.sqrt(rating.shape[1] / np.maximum(answered[kept], 1))[:, None]
+    return points, tuple(float(x) for x in pca.explained_variance_ratio_)
+
+
 def opinion_groups(
     matrix: VoteMatrix,
     seed: int = 0,
@@ -139,9 +180,8 @@ def opinion_groups(
     over groups of (agree + 1) / (seen + 2), among comments most of every group
     agrees with. Divisive: the largest spread of that agree rate across groups.
     """
-    keep_cols = [
-        j for j, c in enumerate(matrix.comment_ids) if c not in set(exclude_comments)
-    ]
+    excluded = set(exclude_comments)
+    keep_cols = [j for j, c in enumerate(matrix.comment_ids) if c not in excluded]
     comment_ids = [matrix.comment_ids[j] for j in keep_cols]
     values = matrix.values[:, keep_cols] if len(keep_cols) else matrix.values[:, :0]
     n_comments = len(comment_ids)
@@ -153,26 +193,20 @@ def opinion_groups(
         return OpinionGroups(
             groups=(), assignments={}, coordinates={}, consensus=(), divisive=()
         )
-    # Impute unseen with the comment's mean vote among kept participants.
-    col_mean = np.nanmean(np.where(np.isnan(votes).all(axis=0), 0.0, votes), axis=0)
-    col_mean = np.nan_to_num(col_mean)
-    filled = np.where(np.isnan(votes), col_mean[None, :], votes)
     explained: tuple[float, ...] = ()
-    if len(pids) >= 3 and n_comments >= 2:
-        pca = PCA(n_components=2, random_state=seed)
-        points = pca.fit_transform(filled)
-        explained = tuple(float(x) for x in pca.explained_variance_ratio_)
-        # Pol.is: participants who voted on few comments sit near the centre
-        # only because of imputation; push them out by sqrt(n_comments / n_votes).
-        points *= np.sqrt(n_comments / n_votes[kept])[:, None]
-    else:
-        points = np.zeros((len(pids), 2))
     silhouette: float | None = None
     stability: float | None = None
-    if len(pids) >= 4 and n_comments >= 2:
-        labels, silhouette, stability = _choose_groups(points, seed, k_values)
-    else:
-        labels = np.zeros(len(pids), dtype=np.int64)
+    labels = np.zeros(len(pids), dtype=np.int64)
+    # One thread: on a few thousand 2-D points the BLAS and OpenMP threads of
+    # the PCA and k-means cost far more than they save (vTaiwan, 1,921
+    # voters: 9 s with them on a busy 2-core machine, under 1 s without).
+    with threadpool_limits(limits=1):
+        if len(pids) >= 3 and n_comments >= 2:
+            points, explained = _polis_projection(matrix.values, keep_cols, kept)
+        else:
+            points = np.zeros((len(pids), 2))
+        if len(pids) >= 4 and n_comments >= 2:
+            labels, silhouette, stability = _choose_groups(points, seed, k_values)
     # Renumber by size (ties by first participant) for stable ids.
     ids, first, counts = np.unique(labels, return_index=True, return_counts=True)
     order = sorted(range(len(ids)), key=lambda i: (-counts[i], first[i]))

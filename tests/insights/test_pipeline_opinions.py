@@ -118,7 +118,10 @@ def test_groups_agree_with_polis_on_real_conversation(data_dir):
     ari = adjusted_rand_score(
         [ref[p] for p in common], [out["participants"][p] for p in common]
     )
-    assert ari > 0.2  # chance is 0; Pol.is keeps state between runs, so not 1
+    # Pol.is's own method, run from scratch on these points, splits off one
+    # far-out voter (ARI 0.19); its export holds the groups its history led
+    # to (bench/bench_insights.py --only opinions shows both).
+    assert len(out["groups"]) == 2 and ari > 0.15
     assert out["consensus"] and out["divisive"]
     assert all(isinstance(p, str) for p in out["participants"])
     # The folder form picks votes.csv (last vote wins) when it exists.
@@ -155,4 +158,59 @@ def test_groups_hold_still_when_a_few_voters_are_left_out(data_dir):
                 [again.assignments[p] for p in common],
             )
         )
+    assert float(np.mean(scores)) >= 0.9
+
+
+def _without_moderated(folder):
+    comments = read_comments(folder / "comments.csv")
+    return {c.comment_id for c in comments if c.moderated < 0}
+
+
+def test_groups_match_polis_where_its_export_is_reproducible(data_dir):
+    # vTaiwan: Pol.is's projection (moderated-out statements as zero columns,
+    # PCA on every voter) puts the split where Pol.is put it; the projection
+    # before (statements dropped, PCA on the grouped voters only) gave 0.74.
+    folder = data_dir / "vtaiwan.uberx"
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    result = opinion_groups(
+        pv.matrix, seed=0, exclude_comments=_without_moderated(folder)
+    )
+    ref = {p: g for p, g in pv.group_ids.items() if g is not None}
+    common = [p for p in ref if p in result.assignments]
+    assert len(common) >= 0.99 * len(ref)
+    assert len(result.groups) == 2
+    ari = adjusted_rand_score(
+        [ref[p] for p in common], [result.assignments[p] for p in common]
+    )
+    assert ari >= 0.8
+
+
+def test_whole_pipeline_holds_still_on_95_percent_draws(data_dir):
+    # The full pipeline (projection included) re-run on 10 random 95 % draws of
+    # bg2050's voters agrees with the full run at mean ARI >= 0.9 (0.81 before:
+    # dropping moderated-out statements left sparse voters far out).
+    folder = data_dir / "bg2050-volunteers"
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    excluded = _without_moderated(folder)
+    full = opinion_groups(pv.matrix, seed=0, exclude_comments=excluded)
+    ids = pv.matrix.participant_ids
+    rng = np.random.default_rng(0)
+    scores, ks = [], []
+    for _ in range(10):
+        keep = np.sort(rng.choice(len(ids), int(0.95 * len(ids)), replace=False))
+        sub = VoteMatrix(
+            [ids[i] for i in keep], pv.matrix.comment_ids, pv.matrix.values[keep]
+        )
+        again = opinion_groups(
+            sub, seed=int(rng.integers(1000)), exclude_comments=excluded
+        )
+        ks.append(len(again.groups))
+        both = [p for p in again.assignments if p in full.assignments]
+        scores.append(
+            adjusted_rand_score(
+                [full.assignments[p] for p in both],
+                [again.assignments[p] for p in both],
+            )
+        )
+    assert ks == [len(full.groups)] * 10
     assert float(np.mean(scores)) >= 0.9
