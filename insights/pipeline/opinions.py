@@ -172,9 +172,10 @@ def opinion_groups(
 
     Participants with fewer than ``min(min_votes, n_comments)`` votes are left
     out (they get no group and no coordinates). ``exclude_comments`` are
-    comments moderated out. Group ids are ordered by size, largest first.
-    With fewer than 4 kept participants or 2 comments everyone kept is in
-    group 0. Representative comments per group: votes in the group differ
+    comments moderated out: never representative, consensus or divisive, and
+    zero columns in the projection as in Pol.is. Group ids are ordered by
+    size, largest first. With fewer than 4 kept participants or 2 comments
+    everyone kept is in group 0. Representative comments per group: votes in the group differ
     from everyone else's (Pol.is repness: pseudocounted rate and ratio, both
     significant at 90 %). Consensus: group-informed consensus, the product
     over groups of (agree + 1) / (seen + 2), among comments most of every group
