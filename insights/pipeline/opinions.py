@@ -9,9 +9,10 @@ answered. Participants with >= min(7, comments) votes are grouped by k-means
 on these points with k from 2 to 5 (the fewest groups within 90 % of the best
 silhouette). Pol.is runs the same k-means on 100 base-cluster centres, seeded
 from the previous run and smoothed over runs; here every participant is their
-own base cluster and k-means is seeded afresh (best of 10 starts), so the same
-votes always give the same groups. Then the groups' stability when 5 % of the
-voters are left out, and representative, consensus and divisive comments.
+own base cluster and k-means is seeded afresh (best of 10 starts), so the
+same votes and seed always give the same groups. Then the groups' stability
+when 5 % of the voters are left out, and representative, consensus and
+divisive comments.
 """
 
 from __future__ import annotations
