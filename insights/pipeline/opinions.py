@@ -52,7 +52,7 @@ MIN_GROUP_SIZE = 3
 # kept. bg2050's whole pipeline on 95 % draws of the vote log: with 10 starts
 # one draw missed the admissible 101 + 6 split (min ARI 0.59), with 20 or 30
 # none did (min 0.89). 30 for a margin: vTaiwan's opinion_groups (1,218
-# grouped) takes 0.75 s with it.
+# grouped) takes 0.75 to 1.2 s with it on a busy 2-core machine, 0.5 s with 10.
 N_INIT = 30
 
 
