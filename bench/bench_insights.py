@@ -1,6 +1,7 @@
 """Evaluate the insights pipeline on real data and at scale; prints JSON lines.
 
-Usage: ``python bench/bench_insights.py [--data ../shared/data] [--quick]``.
+Usage: ``python bench/bench_insights.py [--data ../shared/data] [--quick]
+[--only opinions]``.
 Scenarios: topic clusters vs UK petition departments (with a plain baseline run
 here), clustering sanity on Chinese vTaiwan comments, opinion groups vs Pol.is
 group ids, and (unless ``--quick``) full analyses, assignment and similar-ideas
@@ -246,6 +247,77 @@ def scenario_polis_texts(data: Path) -> None:
         show_examples(conv, result)
 
 
+def _first_distinct(points: np.ndarray, k: int) -> np.ndarray:
+    # polismath clusters/init-clusters: the first k distinct rows, in row order.
+    _, first = np.unique(points, axis=0, return_index=True)
+    return points[np.sort(first)[:k]]
+
+
+def polis_reimplemented(points: np.ndarray) -> np.ndarray:
+    """Pol.is's clustering as polismath runs it from scratch, on our points.
+
+    100 base clusters by k-means seeded with the first 100 distinct points in
+    row order, then k-means of the base-cluster centres weighted by their
+    sizes (k from 2 to min(5, 2 + bases / 12), seeded the same way), k with the
+    best silhouette of the centres. Pol.is then carries its clusters and k
+    from run to run; from scratch the row order decides the seeds.
+    """
+    n_base = min(100, len(np.unique(points, axis=0)))
+    base = KMeans(
+        n_base, init=_first_distinct(points, n_base), n_init=1, max_iter=100
+    ).fit(points)
+    weights = np.bincount(base.labels_, minlength=n_base)
+    centres = base.cluster_centers_
+    best: tuple[float, np.ndarray] | None = None
+    for k in range(2, min(5, 2 + n_base // 12) + 1):
+        group = KMeans(k, init=_first_distinct(centres, k), n_init=1, max_iter=100).fit(
+            centres, sample_weight=weights
+        )
+        if len(set(group.labels_.tolist())) < 2:
+            continue
+        score = float(silhouette_score(centres, group.labels_))
+        if best is None or score > best[0]:
+            best = (score, group.labels_[base.labels_])
+    return best[1] if best is not None else np.zeros(len(points), dtype=int)
+
+
+def polis_shortfall(
+    result: Any, ref: dict[str, str], n_votes: dict[str, int], orders: int = 10
+) -> dict[str, Any]:
+    """Why a conversation falls short of Pol.is's own groups, in figures."""
+    pids = list(result.coordinates)
+    points = np.array([result.coordinates[p] for p in pids])
+    placed = [i for i, p in enumerate(pids) if p in ref]
+
+    def ari_of(labels: np.ndarray) -> float:
+        return round(
+            float(
+                adjusted_rand_score(
+                    [ref[pids[i]] for i in placed], [labels[i] for i in placed]
+                )
+            ),
+            4,
+        )
+
+    in_file_order = polis_reimplemented(points)
+    rng = np.random.default_rng(0)
+    shuffled = []
+    for _ in range(orders):
+        order = rng.permutation(len(points))
+        labels = np.empty(len(points), dtype=int)
+        labels[order] = polis_reimplemented(points[order])
+        shuffled.append((ari_of(labels), len(set(labels.tolist()))))
+    few = [p for p in ref if n_votes.get(p, 0) < result.min_votes]
+    return {
+        "polis_grouped": len(ref),
+        "polis_grouped_share_below_min_votes": round(len(few) / len(ref), 4),
+        "polis_reimplemented_ari_file_order": ari_of(in_file_order),
+        "polis_reimplemented_k_file_order": len(set(in_file_order.tolist())),
+        "polis_reimplemented_ari_10_row_orders": sorted(a for a, _ in shuffled),
+        "polis_reimplemented_k_10_row_orders": [k for _, k in shuffled],
+    }
+
+
 def scenario_opinions(data: Path) -> None:
     for conv in CONVERSATIONS:
         folder = data / "polis" / conv
@@ -256,8 +328,10 @@ def scenario_opinions(data: Path) -> None:
             comment_ids=[c.comment_id for c in comments],
         )
         excluded = {c.comment_id for c in comments if c.moderated < 0}
+        t_pipeline = time.perf_counter()
         result = opinion_groups(matrix, seed=0, exclude_comments=excluded)
         secs = time.perf_counter() - t
+        secs_pipeline = time.perf_counter() - t_pipeline
         ref = {
             p: g
             for p, g in read_participants_votes(
@@ -291,6 +365,9 @@ def scenario_opinions(data: Path) -> None:
                     [again.assignments[p] for p in both],
                 )
             )
+        record: dict[str, Any] = {}
+        if ari < 0.85:
+            record["shortfall"] = polis_shortfall(result, ref, pv.n_votes)
         emit(
             {
                 "scenario": f"opinion_groups_{conv}",
@@ -314,6 +391,8 @@ def scenario_opinions(data: Path) -> None:
                 "consensus": list(result.consensus[:3]),
                 "divisive": list(result.divisive[:3]),
                 "seconds": round(secs, 2),
+                "seconds_opinion_groups": round(secs_pipeline, 2),
+                **record,
             }
         )
         texts = {c.comment_id: c.text for c in comments}
@@ -488,6 +567,11 @@ def main() -> None:
         "--db", default="", help="ignored: the pipeline has no database"
     )
     parser.add_argument("--quick", action="store_true", help="quality scenarios only")
+    parser.add_argument(
+        "--only",
+        choices=("petitions", "polis_texts", "opinions", "scale"),
+        help="run just this scenario",
+    )
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument(
         "--modes",
@@ -509,11 +593,18 @@ def main() -> None:
             "quick": args.quick,
         }
     )
-    embeddings = scenario_embedders(args.data)
-    scenario_petitions(args.data, embeddings)
-    scenario_polis_texts(args.data)
-    scenario_opinions(args.data)
-    if not args.quick:
+    if args.only == "opinions":
+        scenario_opinions(args.data)
+        return
+    if args.only == "polis_texts":
+        scenario_polis_texts(args.data)
+        return
+    if args.only in (None, "petitions"):
+        scenario_petitions(args.data, scenario_embedders(args.data))
+    if args.only is None:
+        scenario_polis_texts(args.data)
+        scenario_opinions(args.data)
+    if args.only == "scale" or (args.only is None and not args.quick):
         scenario_scale(
             args.data,
             [int(s) for s in args.sizes.split(",") if s],

@@ -1,6 +1,7 @@
 """Pol.is readers and opinion groups: synthetic split and real Pol.is groups."""
 
 import numpy as np
+import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from insights.pipeline import (
@@ -16,6 +17,7 @@ from insights.pipeline import (
     read_votes,
     votes_to_matrix,
 )
+from insights.pipeline.opinions import min_group_size
 
 
 def _synthetic(seed=0, n_per_group=40, n_comments=30, seen=0.6):
@@ -118,7 +120,12 @@ def test_groups_agree_with_polis_on_real_conversation(data_dir):
     ari = adjusted_rand_score(
         [ref[p] for p in common], [out["participants"][p] for p in common]
     )
-    assert ari > 0.2  # chance is 0; Pol.is keeps state between runs, so not 1
+    # With no group below max(3, 5 %) of the voters, the one far-out voter
+    # no longer makes a group of their own (106 + 1, ARI 0.19): Pol.is's
+    # 99 + 8 exactly (ARI 1.00) from this file. From the vote log, rows in
+    # another order, the seeded starts find 101 + 6 (ARI 0.83), two voters
+    # apart: hence 0.8, not 1.
+    assert len(out["groups"]) == 2 and ari >= 0.8
     assert out["consensus"] and out["divisive"]
     assert all(isinstance(p, str) for p in out["participants"])
     # The folder form picks votes.csv (last vote wins) when it exists.
@@ -156,3 +163,108 @@ def test_groups_hold_still_when_a_few_voters_are_left_out(data_dir):
             )
         )
     assert float(np.mean(scores)) >= 0.9
+
+
+def _without_moderated(folder):
+    comments = read_comments(folder / "comments.csv")
+    return {c.comment_id for c in comments if c.moderated < 0}
+
+
+def test_groups_match_polis_where_its_export_is_reproducible(data_dir):
+    # vTaiwan: Pol.is's projection (moderated-out statements as zero columns,
+    # PCA on every voter) puts the split where Pol.is put it; the projection
+    # before (statements dropped, PCA on the grouped voters only) gave 0.74.
+    folder = data_dir / "vtaiwan.uberx"
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    result = opinion_groups(
+        pv.matrix, seed=0, exclude_comments=_without_moderated(folder)
+    )
+    ref = {p: g for p, g in pv.group_ids.items() if g is not None}
+    common = [p for p in ref if p in result.assignments]
+    assert len(common) >= 0.99 * len(ref)
+    assert len(result.groups) == 2
+    ari = adjusted_rand_score(
+        [ref[p] for p in common], [result.assignments[p] for p in common]
+    )
+    assert ari >= 0.8
+
+
+def test_whole_pipeline_holds_still_on_95_percent_draws(data_dir):
+    # The full pipeline (projection included) re-run on 20 random 95 % draws of
+    # bg2050's voters: always two groups, and they agree with the full run at
+    # mean ARI 0.72 here (0.94 from the vote log, bench). With no group below
+    # max(3, 5 %) the smaller group is the far-out voters and a few near them
+    # (Pol.is's 99 + 8 from this file); k-means has several such splits a few
+    # voters apart (99 + 8, 101 + 6, 102 + 5: sums of squares 801, 792, 788)
+    # and a draw may land on another one, or, without two or three of those
+    # voters, on the 83 + 24 split. Before the minimum size the groups were
+    # 106 + 1 and the mean 0.93: stable, but one voter is no group.
+    folder = data_dir / "bg2050-volunteers"
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    excluded = _without_moderated(folder)
+    full = opinion_groups(pv.matrix, seed=0, exclude_comments=excluded)
+    ids = pv.matrix.participant_ids
+    rng = np.random.default_rng(0)
+    scores, ks = [], []
+    for _ in range(20):
+        keep = np.sort(rng.choice(len(ids), int(0.95 * len(ids)), replace=False))
+        sub = VoteMatrix(
+            [ids[i] for i in keep], pv.matrix.comment_ids, pv.matrix.values[keep]
+        )
+        again = opinion_groups(
+            sub, seed=int(rng.integers(1000)), exclude_comments=excluded
+        )
+        ks.append(len(again.groups))
+        both = [p for p in again.assignments if p in full.assignments]
+        scores.append(
+            adjusted_rand_score(
+                [full.assignments[p] for p in both],
+                [again.assignments[p] for p in both],
+            )
+        )
+    assert ks == [len(full.groups)] * 20
+    assert float(np.mean(scores)) >= 0.65
+
+
+CONVERSATIONS = (
+    "bg2050-volunteers",
+    "scoop-hivemind.affordable-housing",
+    "vtaiwan.uberx",
+)
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS)
+def test_two_groups_none_below_the_minimum_size(data_dir, conversation):
+    # Pol.is shows two groups on each. Without the minimum group size bg2050
+    # came out 106 + 1 (one far-out voter with 323 votes as a group of their
+    # own); without preferring two groups unless more stand clearly apart
+    # (85 % of the best silhouette, not 90 %), affordable-housing came out in
+    # three (one round cloud: silhouettes 0.315, 0.340, 0.359 for k = 2, 3, 4).
+    folder = data_dir / conversation
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    result = opinion_groups(
+        pv.matrix, seed=0, exclude_comments=_without_moderated(folder)
+    )
+    sizes = [g.size for g in result.groups]
+    assert len(sizes) == 2
+    assert min(sizes) >= min_group_size(sum(sizes)) >= 5
+
+
+def test_minimum_group_size_rule():
+    assert [min_group_size(n) for n in (4, 60, 79, 80, 107, 1218)] == [
+        3,
+        3,
+        3,
+        4,
+        5,
+        60,
+    ]
+    # Five voters cannot be split into groups of three: one group.
+    matrix, _ = _synthetic(n_per_group=40)
+    rows = [0, 1, 2, 40, 41]
+    small = VoteMatrix(
+        [matrix.participant_ids[i] for i in rows],
+        matrix.comment_ids,
+        matrix.values[rows],
+    )
+    assert set(opinion_groups(small).assignments.values()) == {0}
