@@ -42,7 +42,6 @@ sys.path.insert(0, str(ROOT))
 from insights.pipeline import (  # noqa: E402 - needs the path above
     Document,
     SentenceEncoder,
-    VoteMatrix,
     analyse_texts,
     backend_name,
     comments_to_documents,
@@ -53,6 +52,7 @@ from insights.pipeline import (  # noqa: E402 - needs the path above
     read_participants_votes,
     votes_to_matrix,
 )
+from insights.pipeline.opinions import rerun_on_draws  # noqa: E402
 from insights.pipeline.vectorise import _CJK_RE  # noqa: E402
 
 CONVERSATIONS = [
@@ -345,26 +345,9 @@ def scenario_opinions(data: Path) -> None:
         )
         pv = read_participants_votes(folder / "participants-votes.csv")
         few = [p for p in ref if pv.n_votes.get(p, 0) < result.min_votes]
-        stability = []
-        draw_ks = []
-        rng = np.random.default_rng(0)
-        ids = matrix.participant_ids
-        for _ in range(10):
-            keep = np.sort(rng.choice(len(ids), int(0.95 * len(ids)), replace=False))
-            sub = VoteMatrix(
-                [ids[i] for i in keep], matrix.comment_ids, matrix.values[keep]
-            )
-            again = opinion_groups(
-                sub, seed=int(rng.integers(1000)), exclude_comments=excluded
-            )
-            draw_ks.append(len(again.groups))
-            both = [p for p in again.assignments if p in result.assignments]
-            stability.append(
-                adjusted_rand_score(
-                    [result.assignments[p] for p in both],
-                    [again.assignments[p] for p in both],
-                )
-            )
+        stability, draw_ks = rerun_on_draws(
+            matrix, result, draws=10, exclude_comments=excluded
+        )
         record: dict[str, Any] = {}
         if ari < 0.85:
             record["shortfall"] = polis_shortfall(result, ref, pv.n_votes)

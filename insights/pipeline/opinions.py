@@ -30,7 +30,12 @@ from threadpoolctl import threadpool_limits
 
 from .types import OpinionGroup, OpinionGroups, RepresentativeComment, VoteMatrix
 
-__all__ = ["group_vote_counts", "opinion_groups", "subsample_stability"]
+__all__ = [
+    "group_vote_counts",
+    "opinion_groups",
+    "rerun_on_draws",
+    "subsample_stability",
+]
 
 Z_90 = 1.2816  # one-sided 90 % as in Pol.is's repness tests
 # Stability: re-run on this share of the voters, this many times.
@@ -363,3 +368,39 @@ def _representative(
             best[rep.comment_id] = (metric, rep)
     ranked = sorted(best.values(), key=lambda x: (-x[0], x[1].comment_id))
     return tuple(rep for _, rep in ranked[:n])
+
+
+def rerun_on_draws(
+    matrix: VoteMatrix,
+    full: OpinionGroups,
+    draws: int = STABILITY_DRAWS,
+    share: float = STABILITY_SHARE,
+    seed: int = 0,
+    exclude_comments: Collection[str] = (),
+) -> tuple[list[float], list[int]]:
+    """The whole method (projection included) re-run on `draws` random `share`s of
+    the participants: per draw, the ARI against `full` on the participants both
+    place, and the number of groups found. What a planner asks of the groups:
+    would a few voters fewer have given other groups?"""
+    ids = matrix.participant_ids
+    rng = np.random.default_rng(seed)
+    scores, ks = [], []
+    for _ in range(draws):
+        keep = np.sort(rng.choice(len(ids), int(share * len(ids)), replace=False))
+        sub = VoteMatrix(
+            [ids[i] for i in keep], matrix.comment_ids, matrix.values[keep]
+        )
+        again = opinion_groups(
+            sub, seed=int(rng.integers(1000)), exclude_comments=exclude_comments
+        )
+        ks.append(len(again.groups))
+        both = [p for p in again.assignments if p in full.assignments]
+        scores.append(
+            float(
+                adjusted_rand_score(
+                    [full.assignments[p] for p in both],
+                    [again.assignments[p] for p in both],
+                )
+            )
+        )
+    return scores, ks

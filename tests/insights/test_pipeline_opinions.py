@@ -17,7 +17,7 @@ from insights.pipeline import (
     read_votes,
     votes_to_matrix,
 )
-from insights.pipeline.opinions import min_group_size
+from insights.pipeline.opinions import min_group_size, rerun_on_draws
 
 
 def _synthetic(seed=0, n_per_group=40, n_comments=30, seen=0.6):
@@ -203,25 +203,7 @@ def test_whole_pipeline_holds_still_on_95_percent_draws(data_dir):
     pv = read_participants_votes(folder / "participants-votes.csv")
     excluded = _without_moderated(folder)
     full = opinion_groups(pv.matrix, seed=0, exclude_comments=excluded)
-    ids = pv.matrix.participant_ids
-    rng = np.random.default_rng(0)
-    scores, ks = [], []
-    for _ in range(20):
-        keep = np.sort(rng.choice(len(ids), int(0.95 * len(ids)), replace=False))
-        sub = VoteMatrix(
-            [ids[i] for i in keep], pv.matrix.comment_ids, pv.matrix.values[keep]
-        )
-        again = opinion_groups(
-            sub, seed=int(rng.integers(1000)), exclude_comments=excluded
-        )
-        ks.append(len(again.groups))
-        both = [p for p in again.assignments if p in full.assignments]
-        scores.append(
-            adjusted_rand_score(
-                [full.assignments[p] for p in both],
-                [again.assignments[p] for p in both],
-            )
-        )
+    scores, ks = rerun_on_draws(pv.matrix, full, draws=20, exclude_comments=excluded)
     assert ks == [len(full.groups)] * 20
     assert float(np.mean(scores)) >= 0.65
 
