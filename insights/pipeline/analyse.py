@@ -35,6 +35,9 @@ from .types import Cluster, Document, DuplicatePair, OpinionGroups, VoteMatrix
 from .vectorise import LsaVectoriser, Vectoriser
 
 AUTO = "auto"
+# Up to this many ideas near-duplicates are searched among all pairs; above, in
+# the micro-clusters of the topic split (see :mod:`.duplicates`).
+EXACT_DUPLICATES_MAX = 20_000
 
 __all__ = [
     "TextAnalysis",
@@ -229,6 +232,8 @@ def analyse_texts(
         threshold=duplicate_threshold,
         verify=verify,
         max_pairs=max_duplicate_pairs,
+        # Large sets: compare within neighbouring micro-clusters, not all pairs.
+        blocks=split.micro_labels if len(documents) > EXACT_DUPLICATES_MAX else None,
     )
     lap("duplicates")
     model = ClusterModel.from_fit(vec, vectors, labels, centroids, label_texts)

@@ -42,6 +42,9 @@ class SpectralResult:
     k_chosen_automatically: bool = False
     micro_clusters: int = 0
     modularity: dict[int, float] = field(default_factory=dict)  # per k tried
+    # Micro-cluster of each row (None without micro-clusters): blocks in which
+    # near-duplicates are searched.
+    micro_labels: np.ndarray | None = None
 
 
 def combine(lsa: np.ndarray, embeddings: np.ndarray | None) -> np.ndarray:
@@ -242,4 +245,5 @@ def spectral_topics(
         k_chosen_automatically=n_clusters is None,
         micro_clusters=micro,
         modularity=scores,
+        micro_labels=owner if micro else None,
     )
