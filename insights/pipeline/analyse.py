@@ -190,7 +190,7 @@ def analyse_texts(
     centroids = _centroids(vectors, labels, n_topics)
     topic_centroids = _centroids(topic_vectors, labels, n_topics)
     lap("cluster")
-    keywords = cluster_keywords(clean, labels, n_keywords=n_keywords)
+    keywords = cluster_keywords(clean, labels, n_keywords=n_keywords, seed=seed)
     coherence = [
         float((topic_vectors[labels == c] @ topic_centroids[c]).mean())
         for c in range(n_topics)
