@@ -132,13 +132,15 @@ def _blocked_candidate_pairs(
             cols.append(np.maximum(a[keep], z[keep]))
             vals.append(sims[r[keep], c[keep]])
             kept += int(keep.sum())
-        if kept > 20 * max_candidates:  # keep memory bounded on repetitive corpora
+        if kept > 4 * max_candidates:  # keep memory bounded on repetitive corpora
             rows, cols, vals = _unique_top(rows, cols, vals, n, max_candidates)
             kept = len(vals[0])
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
-    rows, cols, vals = _unique_top(rows, cols, vals, n, None)
+    # At most max_candidates go on to the (costly) lexical check, as in the
+    # all-pairs search: on repetitive corpora there are millions.
+    rows, cols, vals = _unique_top(rows, cols, vals, n, max_candidates)
     return rows[0], cols[0], vals[0]
 
 
