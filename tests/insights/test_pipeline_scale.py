@@ -147,3 +147,27 @@ def test_combine_centres_both_blocks():
     # A handful of texts keeps its LSA block as it is.
     few = combine(lsa[:50].astype(np.float32), emb[:50].astype(np.float32))
     assert np.abs(few[:, :20].mean(axis=0)).max() > 0.2
+
+
+def test_micro_clusters_stop_after_a_bounded_number_of_steps(monkeypatch):
+    made = []
+    real = spectral_module.MiniBatchKMeans
+
+    def spy(**kwargs):
+        made.append(real(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(spectral_module, "MiniBatchKMeans", spy)
+    monkeypatch.setattr(spectral_module, "DIRECT_MAX", 100)
+    monkeypatch.setattr(spectral_module, "MICRO_CLUSTERS", 40)
+    monkeypatch.setattr(spectral_module, "_MICRO_BATCH", 64)
+    monkeypatch.setattr(spectral_module, "MICRO_STEPS", 6)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(5, 16))
+    rows = centres[rng.integers(5, size=800)] + 0.3 * rng.normal(size=(800, 16))
+    vectors = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    result = spectral_module.spectral_topics(vectors, 5, seed=0)
+    assert result.micro_clusters == 40 and len(made) == 1
+    # 6 steps of 64 rows: one pass over the 800 rows, 13 steps at most.
+    assert made[0].max_iter == 1 and made[0].n_steps_ <= 13
+    assert len(set(result.labels.tolist())) == 5
