@@ -35,6 +35,9 @@ from .types import Cluster, Document, DuplicatePair, OpinionGroups, VoteMatrix
 from .vectorise import LsaVectoriser, Vectoriser
 
 AUTO = "auto"
+# Up to this many ideas near-duplicates are searched among all pairs; above, in
+# the micro-clusters of the topic split (see :mod:`.duplicates`).
+EXACT_DUPLICATES_MAX = 20_000
 
 __all__ = [
     "TextAnalysis",
@@ -187,7 +190,7 @@ def analyse_texts(
     centroids = _centroids(vectors, labels, n_topics)
     topic_centroids = _centroids(topic_vectors, labels, n_topics)
     lap("cluster")
-    keywords = cluster_keywords(clean, labels, n_keywords=n_keywords)
+    keywords = cluster_keywords(clean, labels, n_keywords=n_keywords, seed=seed)
     coherence = [
         float((topic_vectors[labels == c] @ topic_centroids[c]).mean())
         for c in range(n_topics)
@@ -229,6 +232,8 @@ def analyse_texts(
         threshold=duplicate_threshold,
         verify=verify,
         max_pairs=max_duplicate_pairs,
+        # Large sets: compare within neighbouring micro-clusters, not all pairs.
+        blocks=split.micro_labels if len(documents) > EXACT_DUPLICATES_MAX else None,
     )
     lap("duplicates")
     model = ClusterModel.from_fit(vec, vectors, labels, centroids, label_texts)

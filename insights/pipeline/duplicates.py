@@ -3,6 +3,9 @@
 Pairs are found by chunked dot products on the dense unit vectors (memory
 linear in n, never an n x n matrix) and, when the sparse TF-IDF rows are given,
 confirmed by their exact lexical cosine, which is stricter than topic likeness.
+Given blocks (the micro-clusters of a large analysis), each row is compared only
+with the rows of the ``N_PROBE`` blocks whose centres are nearest to it, as an
+inverted-file index does: linear in n instead of quadratic.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.preprocessing import normalize
 
 from .types import Document, DuplicatePair
 from .vectorise import LsaVectoriser, npz_bytes
@@ -21,6 +25,13 @@ __all__ = ["SimilarityIndex", "find_duplicates", "lexical_verifier", "most_simil
 
 # Size of one block of similarities (floats) computed at a time: ~64 MiB.
 BLOCK_FLOATS = 16_000_000
+
+# Blocks probed per row: a pair is found when either row probes the other's block.
+# On 100,000 synthetic ideas (bench/bench_insights.py) in their 1,500
+# micro-clusters, 2 probes found 99.1 % and 4 probes 99.5 % of the pairs that
+# the all-pairs search finds and the lexical check confirms (on a sample of
+# 200,000 of its 11 million candidates); 8 cost about the same as 4.
+N_PROBE = 8
 
 Verifier = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -69,6 +80,88 @@ def _candidate_pairs(
     return r, c, v
 
 
+def _blocked_candidate_pairs(
+    vectors: np.ndarray,
+    blocks: np.ndarray,
+    threshold: float,
+    max_candidates: int,
+    n_probe: int = N_PROBE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) at ``threshold`` among rows sharing a probed block."""
+    n = len(vectors)
+    blocks = np.asarray(blocks, dtype=np.int64)
+    n_blocks = int(blocks.max()) + 1
+    member = sp.csr_matrix(
+        (np.ones(n, dtype=np.float32), (blocks, np.arange(n))), shape=(n_blocks, n)
+    )
+    centres = normalize(member @ vectors).astype(np.float32)
+    p = min(n_probe, n_blocks)
+    probes = np.empty((n, p), dtype=np.int64)
+    chunk = max(1, BLOCK_FLOATS // max(n_blocks, 1))
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        sims = vectors[start:stop] @ centres.T
+        here = np.arange(stop - start)
+        sims[here, blocks[start:stop]] = np.inf  # one's own block first
+        # p passes of argmax: ten times faster than argpartition on 1,500 columns.
+        for k in range(p):
+            best = sims.argmax(axis=1)
+            probes[start:stop, k] = best
+            sims[here, best] = -np.inf
+    # Inverted lists: the members of each block, and the rows probing it.
+    members = np.argsort(blocks, kind="stable")
+    member_bounds = np.searchsorted(blocks[members], np.arange(n_blocks + 1))
+    flat = probes.ravel()
+    askers = np.repeat(np.arange(n), p)[np.argsort(flat, kind="stable")]
+    asker_bounds = np.searchsorted(np.sort(flat), np.arange(n_blocks + 1))
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    kept = 0
+    for b in range(n_blocks):
+        m = members[member_bounds[b] : member_bounds[b + 1]]
+        q = askers[asker_bounds[b] : asker_bounds[b + 1]]
+        if not len(m) or not len(q):
+            continue
+        sims = vectors[q] @ vectors[m].T
+        r, c = np.nonzero(sims >= threshold)
+        a, z = q[r], m[c]
+        keep = a != z
+        if keep.any():
+            rows.append(np.minimum(a[keep], z[keep]))
+            cols.append(np.maximum(a[keep], z[keep]))
+            vals.append(sims[r[keep], c[keep]])
+            kept += int(keep.sum())
+        if kept > 4 * max_candidates:  # keep memory bounded on repetitive corpora
+            rows, cols, vals = _unique_top(rows, cols, vals, n, max_candidates)
+            kept = len(vals[0])
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    # At most max_candidates go on to the (costly) lexical check, as in the
+    # all-pairs search: on repetitive corpora there are millions.
+    rows, cols, vals = _unique_top(rows, cols, vals, n, max_candidates)
+    return rows[0], cols[0], vals[0]
+
+
+def _unique_top(
+    rows: list[np.ndarray],
+    cols: list[np.ndarray],
+    vals: list[np.ndarray],
+    n: int,
+    k: int | None,
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """One entry per pair (a pair is met from both of its rows), best ``k``."""
+    r, c, v = (np.concatenate(x) for x in (rows, cols, vals))
+    _, first = np.unique(r * n + c, return_index=True)
+    r, c, v = r[first], c[first], v[first]
+    if k is None:
+        return [r], [c], [v]
+    # Ties at the cut are kept by position, as the all-pairs search keeps them.
+    keep = np.lexsort((c, r, -v))[:k]
+    return [r[keep]], [c[keep]], [v[keep]]
+
+
 def _top(
     arrays: list[np.ndarray], k: int
 ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
@@ -85,8 +178,13 @@ def find_duplicates(
     threshold: float = 0.8,
     verify: Verifier | None = None,
     max_pairs: int = 10_000,
+    blocks: np.ndarray | None = None,
 ) -> list[DuplicatePair]:
     """Pairs of documents with cosine >= ``threshold``, best first.
+
+    ``blocks`` (a block id per row, e.g. micro-clusters) limits the search to
+    rows in nearby blocks (see the module's docstring); without it every pair
+    is compared.
 
     Candidates come from the dense vectors at ``threshold``; with ``verify``
     (see :func:`lexical_verifier`) their final score is the lexical cosine and
@@ -96,7 +194,12 @@ def find_duplicates(
     if len(vectors) < 2:
         return []
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    r, c, v = _candidate_pairs(vectors, threshold, max_candidates=max_pairs * 5)
+    if blocks is not None and len(blocks) == len(vectors):
+        r, c, v = _blocked_candidate_pairs(
+            vectors, blocks, threshold, max_candidates=max_pairs * 5
+        )
+    else:
+        r, c, v = _candidate_pairs(vectors, threshold, max_candidates=max_pairs * 5)
     scores = v.astype(np.float64)
     if verify is not None and len(r):
         scores = verify(r, c)
