@@ -780,7 +780,7 @@ def _record_answer(
         )
         sync_idea_tracking(locked)
         _publish_status(locked, response)
-        _notify_status(locked, response, user)
+        _notify_status(response)
     idea.state = locked.state
     idea.answered_at = locked.answered_at
     return response
@@ -817,7 +817,28 @@ def status_recipients(idea: Idea) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 
-def _notify_status(idea: Idea, response: OfficialResponse, actor: User) -> None:
+def _notify_status(response: OfficialResponse) -> None:
+    # The author, supporters and followers may be thousands: they are told by one
+    # background task queued in this transaction (its row commits with the
+    # answer or not at all), so the planner's request costs the same whatever
+    # the idea's audience.
+    from .tasks import notify_status
+
+    notify_status.enqueue(response.pk)
+
+
+def notify_status_now(response_id: int) -> int:
+    """Tell an answered idea's author, supporters and followers, each in their
+    language (the notify_status task). Returns how many were told."""
+    response = (
+        OfficialResponse.objects.select_related("idea__campaign", "by")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return 0
+    idea = response.idea
+
     def text() -> str:  # in each recipient's language
         return _("You said, we did: “%(title)s” is now %(state)s. %(answer)s") % {
             "title": idea.title,
@@ -827,13 +848,16 @@ def _notify_status(idea: Idea, response: OfficialResponse, actor: User) -> None:
 
     made = []
     for recipient in status_recipients(idea):
-        note = do_notify(recipient, "idea.status", text, idea.get_absolute_url(), actor)
+        note = do_notify(
+            recipient, "idea.status", text, idea.get_absolute_url(), response.by
+        )
         if note is not None:
             made.append(note.pk)
     if made:
         from .tasks import email_notifications
 
         transaction.on_commit(lambda: _enqueue_email(email_notifications, made))
+    return len(made)
 
 
 def _enqueue_email(task: Any, ids: list[int]) -> None:
@@ -1044,7 +1068,7 @@ def do_post_progress(
             {k: getattr(locked, k) for k in ("status", "progress", "spent_amount")}
         )
         _publish_progress(locked, update)
-        _notify_progress(locked, update, user)
+        _notify_progress(update)
     return update
 
 
@@ -1070,13 +1094,34 @@ def _publish_progress(impl: Implementation, update: ProgressUpdate) -> None:
     )
 
 
-def _notify_progress(impl: Implementation, update: ProgressUpdate, actor: User) -> None:
+def _notify_progress(update: ProgressUpdate) -> None:
+    # Followers of a funded project or an idea may be thousands: one background
+    # task, queued in this transaction, as for answers.
+    from .tasks import notify_progress
+
+    notify_progress.enqueue(update.pk)
+
+
+def notify_progress_now(update_id: int) -> int:
+    """Tell the followers of a tracked idea or project of a progress update, each
+    in their language (the notify_progress task). Returns how many were told."""
+    update = (
+        ProgressUpdate.objects.select_related("implementation", "by")
+        .filter(pk=update_id)
+        .first()
+    )
+    if update is None:
+        return 0
+    impl = update.implementation
     kind = tracked_kind(impl.subject_kind)
-    text = _("Progress on “%(title)s”: %(progress)d%% done. %(text)s") % {
-        "title": impl.title,
-        "progress": impl.progress,
-        "text": update.text,
-    }
+
+    def text() -> str:  # in each recipient's language
+        return _("Progress on “%(title)s”: %(progress)d%% done. %(text)s") % {
+            "title": impl.title,
+            "progress": impl.progress,
+            "text": update.text,
+        }
+
     url = kind.url(impl.subject_id)
     made = []
     seen: set[int] = set()
@@ -1084,13 +1129,14 @@ def _notify_progress(impl: Implementation, update: ProgressUpdate, actor: User) 
         if recipient.pk in seen or not recipient.is_active:
             continue
         seen.add(recipient.pk)
-        note = do_notify(recipient, "tracking.update", text, url, actor)
+        note = do_notify(recipient, "tracking.update", text, url, update.by)
         if note is not None:
             made.append(note.pk)
     if made:
         from .tasks import email_notifications
 
         transaction.on_commit(lambda: _enqueue_email(email_notifications, made))
+    return len(made)
 
 
 def check_add_milestone(

@@ -1,4 +1,5 @@
-"""Background work for idea campaigns (django-tasks): index rebuilds and e-mail."""
+"""Background work for idea campaigns (django-tasks): index rebuilds, telling an
+answer's or an update's audience, and e-mail."""
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -13,6 +14,22 @@ def rebuild_similarity_index(campaign_id: int) -> int:
     from .similar import refresh
 
     return len(refresh(campaign_id))
+
+
+@task()
+def notify_status(response_id: int) -> int:
+    """Tell an answered idea's author, supporters and followers (actions.notify_status_now)."""
+    from .actions import notify_status_now
+
+    return notify_status_now(response_id)
+
+
+@task()
+def notify_progress(update_id: int) -> int:
+    """Tell a tracked idea's or project's followers of an update (actions.notify_progress_now)."""
+    from .actions import notify_progress_now
+
+    return notify_progress_now(update_id)
 
 
 @task()

@@ -298,3 +298,34 @@ NO_FORUM_RATE_LIMITS = {
     "new_account_interval_seconds": 0,
     "new_account_hours": 24,
 }
+
+
+# Tasks queued with the database backend (TASKS = DATABASE_TASKS in a test's
+# settings) stay queued until the test runs them, as a worker process would.
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_database_tasks(task_path: str) -> int:
+    """Run the queued tasks of one path through django-tasks-db's own worker step
+    (its loop would close the test's connection between tasks); each must
+    succeed. Returns how many ran."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    queued = list(DBTaskResult.objects.ready().filter(task_path=task_path))
+    for result in queued:
+        worker.run_task(result)
+        result.refresh_from_db()
+        assert result.status == TaskResultStatus.SUCCESSFUL, result.exception_class_path
+    return len(queued)

@@ -6,17 +6,18 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django_tasks.base import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Notification
 from forums.actions import do_follow_thread, do_reply, do_start_thread
-from tests.factories import NO_FORUM_RATE_LIMITS, UserFactory, make_forum
+from tests.factories import (
+    DATABASE_TASKS,
+    NO_FORUM_RATE_LIMITS,
+    UserFactory,
+    make_forum,
+    run_database_tasks,
+)
 
 pytestmark = pytest.mark.django_db
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def reply_queries(followers: int) -> tuple[int, object]:
@@ -39,26 +40,7 @@ def test_a_reply_costs_the_same_for_two_followers_and_for_forty():
     # Nobody is told until the worker runs: then every follower and the thread's
     # starter (who follows it) get one line each.
     assert not Notification.objects.filter(url=post.get_absolute_url()).exists()
-    # The database worker's own run of each queued task (its loop would close the
-    # test's connection between tasks).
-    worker = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-        excluded_queue_names=[],
-    )
-    queued = list(
-        DBTaskResult.objects.ready().filter(task_path="forums.tasks.notify_followers")
-    )
-    assert len(queued) == 3  # one per reply
-    for result in queued:
-        worker.run_task(result)
-        result.refresh_from_db()
-        assert result.status == TaskResultStatus.SUCCESSFUL
+    assert run_database_tasks("forums.tasks.notify_followers") == 3  # one a reply
     told = Notification.objects.filter(url=post.get_absolute_url(), kind="forums.reply")
     assert told.count() == 41
     assert told.values("recipient").distinct().count() == 41
