@@ -9,7 +9,7 @@ the demo seed and tests all call these, so each rule is written once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -830,11 +830,8 @@ def _notify_status(response: OfficialResponse) -> None:
 def notify_status_now(response_id: int) -> int:
     """Tell an answered idea's author, supporters and followers, each in their
     language (the notify_status task). Returns how many were told."""
-    response = (
-        OfficialResponse.objects.select_related("idea__campaign", "by")
-        .filter(pk=response_id)
-        .first()
-    )
+    answers = OfficialResponse.objects.select_related("idea__campaign", "by")
+    response = answers.filter(pk=response_id).first()
     if response is None:
         return 0
     idea = response.idea
@@ -846,11 +843,31 @@ def notify_status_now(response_id: int) -> int:
             "answer": response.text,
         }
 
-    made = []
-    for recipient in status_recipients(idea):
-        note = do_notify(
-            recipient, "idea.status", text, idea.get_absolute_url(), response.by
-        )
+    return _tell(
+        status_recipients(idea),
+        "idea.status",
+        text,
+        idea.get_absolute_url(),
+        response.by,
+    )
+
+
+def _tell(
+    recipients: Iterable[User],
+    kind: str,
+    text: Callable[[], str],
+    url: str,
+    actor: User | None,
+) -> int:
+    """An inbox line for each active recipient, once, then the e-mails of those
+    who chose them; returns how many lines."""
+    made: list[int] = []
+    seen: set[int] = set()
+    for recipient in recipients:
+        if recipient.pk in seen or not recipient.is_active:
+            continue
+        seen.add(recipient.pk)
+        note = do_notify(recipient, kind, text, url, actor)
         if note is not None:
             made.append(note.pk)
     if made:
@@ -1105,11 +1122,8 @@ def _notify_progress(update: ProgressUpdate) -> None:
 def notify_progress_now(update_id: int) -> int:
     """Tell the followers of a tracked idea or project of a progress update, each
     in their language (the notify_progress task). Returns how many were told."""
-    update = (
-        ProgressUpdate.objects.select_related("implementation", "by")
-        .filter(pk=update_id)
-        .first()
-    )
+    updates = ProgressUpdate.objects.select_related("implementation", "by")
+    update = updates.filter(pk=update_id).first()
     if update is None:
         return 0
     impl = update.implementation
@@ -1122,21 +1136,13 @@ def notify_progress_now(update_id: int) -> int:
             "text": update.text,
         }
 
-    url = kind.url(impl.subject_id)
-    made = []
-    seen: set[int] = set()
-    for recipient in kind.followers(impl.subject_id):
-        if recipient.pk in seen or not recipient.is_active:
-            continue
-        seen.add(recipient.pk)
-        note = do_notify(recipient, "tracking.update", text, url, update.by)
-        if note is not None:
-            made.append(note.pk)
-    if made:
-        from .tasks import email_notifications
-
-        transaction.on_commit(lambda: _enqueue_email(email_notifications, made))
-    return len(made)
+    return _tell(
+        kind.followers(impl.subject_id),
+        "tracking.update",
+        text,
+        kind.url(impl.subject_id),
+        update.by,
+    )
 
 
 def check_add_milestone(
