@@ -13,13 +13,7 @@ from .models import Post, Thread
 def post(post: Post, thread: Thread) -> str:
     return render_to_string(
         "forums/includes/post.html",
-        {
-            "post": post,
-            "thread": thread,
-            "live_fragment": True,
-            "reader": "live",
-            "liked_ids": (),
-        },
+        {"post": post, "thread": thread, "reader": "live"},
     )
 
 

@@ -188,16 +188,17 @@ def post_articles(
     """Give each post its `article_html`: header, body and controls, shared by every
     reader of the same kind (anonymous, author, liked it, or not), so a page renders
     only what is this reader's own (the "new" marker, the reply form)."""
+    posts = list(posts)
+    for post in posts:
+        post.reader = reader_kind(user, post, liked_ids)
     shared_fragments(
-        list(posts),
+        posts,
         template="forums/includes/post_article.html",
         name="post",
         attr="article_html",
-        variant=lambda post: (
-            f"{reader_kind(user, post, liked_ids)}:{int(thread.locked)}"
-        ),
+        variant=lambda post: f"{post.reader}:{int(thread.locked)}",
         extra={"thread": thread},
-        context=lambda post: {"reader": reader_kind(user, post, liked_ids)},
+        context=lambda post: {"reader": post.reader},
     )
 
 

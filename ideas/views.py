@@ -183,7 +183,7 @@ def _answer_record(campaign: CampaignPage) -> dict[str, Any]:
     }
 
 
-def map_points_for(campaign: CampaignPage) -> str:
+def map_script_for(campaign: CampaignPage) -> str:
     """The newest located public ideas for the map, as the page's JSON script
     element (empty when there are none), cached until an idea changes (the
     similar-ideas version moves with every new, edited or withdrawn idea)."""
@@ -300,7 +300,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         Follow.objects.filter(user=user, campaign=campaign).exists()
     )
 
-    map_points = map_points_for(campaign) if campaign.location_asked else ""
+    map_script = map_script_for(campaign) if campaign.location_asked else ""
     context = {
         "page": campaign,
         "campaign": campaign,
@@ -320,7 +320,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
         **list_context,
         "follows_campaign": follows_campaign,
         "record": answer_record(campaign),
-        "map_points": map_points,
+        "map_script": map_script,
         "map_tiles_url": settings.AGORA_MAP_TILES_URL,
         "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         "campaign_links": campaign_links(user, campaign),
@@ -481,7 +481,6 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
             )
     return {
         "argument_columns": columns,
-        "point_liked_ids": liked,
         "point_max_length": actions.MAX_POINT_LENGTH,
     }
 
