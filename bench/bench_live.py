@@ -300,10 +300,17 @@ async def measure_delivery(
     after = sum(rss_kib(pid) for pid in pids)
     writer = Writer(addresses[0], reader["session"])
     latencies: list[float] = []
+    per_event: list[list[float]] = []
     delivered = expected = 0
     with busy_cores(args.load):
         for _ in range(args.events):
             got, total = await deliver_once(clients, writer, env, reader["id"])
+            per_event.append(
+                [
+                    round(min(got, default=float("nan")), 1),
+                    round(percentile(got, 95), 1),
+                ]
+            )
             latencies += got
             delivered += len(got)
             expected += total
@@ -325,6 +332,8 @@ async def measure_delivery(
             "p95": round(percentile(spread, 95), 2),
         },
         "delivered_pct": round(100 * delivered / expected, 2) if expected else 0.0,
+        # Each event's first receipt and p95, in the order sent.
+        "per_event_first_p95_ms": per_event,
         # The trigger's own round trip (the write request), included in latency.
         "post_ms_median": round(post_ms[len(post_ms) // 2], 2) if post_ms else None,
         "events": args.events,
@@ -386,8 +395,11 @@ def publish_cost(env: dict[str, str], repeat: int) -> dict:
     )
 
 
-def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
+def run_case(
+    db: str, layer: str, tmp: Path, args, counts: list[int], direct: bool = True
+) -> list[dict]:
     env = server_env(db, tmp)
+    env["LIVE_DIRECT_SEND"] = "1" if direct else "0"
     env["LIVE_MAX_TOPICS_PER_CONNECTION"] = "50"
     # Every bench client shares one session and one address: lift the caps.
     env["LIVE_MAX_CONNECTIONS_PER_SESSION"] = "100000"
@@ -397,6 +409,7 @@ def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
         env["CHANNEL_LAYER_PREFIX"] = f"bench-live-{os.getpid()}"
     reader = make_reader(env)
     servers = [Server(env) for _ in range(2 if layer == "redis" else 1)]
+    rows = []
     try:
         addresses = [s.url.removeprefix("http://") for s in servers]
         pids = [s.proc.pid for s in servers]
@@ -405,25 +418,25 @@ def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
             figures = asyncio.run(
                 measure_delivery(addresses, pids, reader, env, args, count)
             )
-            print(
-                json.dumps(
-                    {
-                        "scenario": "live_delivery",
-                        "db": db,
-                        "layer": layer,
-                        "servers": f"{len(servers)} daphne",
-                        "clients": count,
-                        "trigger": "POST /me/notifications/read/ on the first server",
-                        **figures,
-                    }
-                ),
-                flush=True,
-            )
+            row = {
+                "scenario": "live_delivery",
+                "db": db,
+                "layer": layer,
+                "servers": f"{len(servers)} daphne",
+                "clients": count,
+                # Events written straight to the sockets (live/daphne_direct.py),
+                # or each through its tab's consumer task.
+                "direct_send": direct,
+                "trigger": "POST /me/notifications/read/ on the first server",
+                **figures,
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
     finally:
         for server in servers:
             server.stop()
     if args.no_publish_cost:
-        return
+        return rows
     log(f"[{db}/{layer}] publish cost ...")
     print(
         json.dumps(
@@ -439,6 +452,51 @@ def run_case(db: str, layer: str, tmp: Path, args, counts: list[int]) -> None:
         ),
         flush=True,
     )
+    return rows
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def summarise(rows: list[dict]) -> None:
+    """Per case and variant, the medians over the interleaved rounds."""
+    cases: dict[tuple, list[dict]] = {}
+    for row in rows:
+        key = (row["db"], row["layer"], row["clients"], row["direct_send"])
+        cases.setdefault(key, []).append(row)
+    for (db, layer, clients, direct), runs in cases.items():
+        print(
+            json.dumps(
+                {
+                    "scenario": "live_delivery_median",
+                    "db": db,
+                    "layer": layer,
+                    "clients": clients,
+                    "direct_send": direct,
+                    "rounds": len(runs),
+                    "latency_ms": {
+                        k: round(median([r["latency_ms"][k] for r in runs]), 2)
+                        for k in ("first", "p50", "p95", "p99")
+                    },
+                    "delivered_pct": round(
+                        median([r["delivered_pct"] for r in runs]), 2
+                    ),
+                    "post_ms_median": round(
+                        median([r["post_ms_median"] or 0 for r in runs]), 2
+                    ),
+                    "memory_per_idle_connection_kib": round(
+                        median([r["memory_per_idle_connection_kib"] for r in runs]), 1
+                    ),
+                    "loaded_machine": runs[0]["loaded_machine"],
+                }
+            ),
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -459,6 +517,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--prepare", action="store_true", help="only migrate into --var-dir"
+    )
+    parser.add_argument(
+        "--direct",
+        default="on",
+        help="on, off or on,off: write events straight to the sockets or not "
+        "(with both, the variants alternate within each round)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="interleaved rounds of every variant"
     )
     args = parser.parse_args()
     limit = raise_open_file_limit()
@@ -489,8 +556,14 @@ def main() -> None:
                     marker.touch()
             if args.prepare:
                 continue
-            for layer in [x for x in args.layers.split(",") if x]:
-                run_case(db, layer, Path(tmp), args, counts)
+            variants = [v.strip() == "on" for v in args.direct.split(",") if v]
+            rows = []
+            for _ in range(args.rounds):
+                for layer in [x for x in args.layers.split(",") if x]:
+                    for direct in variants:
+                        rows += run_case(db, layer, Path(tmp), args, counts, direct)
+            if args.rounds > 1 or len(variants) > 1:
+                summarise(rows)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,15 @@ def _check_redis() -> dict[str, str]:
     }
 
 
+def _live_counts() -> dict[str, int] | None:
+    """This process's live delivery since it started: events written straight
+    to a socket, queued for a tab's task, dropped (a tab too far behind)."""
+    from channels.layers import get_channel_layer
+
+    counts = getattr(get_channel_layer(), "counts", None)
+    return counts() if counts is not None else None
+
+
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
     """For orchestrators: can this process serve, and what is degraded?
@@ -69,9 +78,11 @@ def ready(request: HttpRequest) -> JsonResponse:
         status = "degraded"
     else:
         status = "ok"
-    response = JsonResponse(
-        {"status": status, "checks": checks}, status=503 if status == "down" else 200
-    )
+    body: dict[str, object] = {"status": status, "checks": checks}
+    live_counts = _live_counts()
+    if live_counts is not None:
+        body["live"] = live_counts
+    response = JsonResponse(body, status=503 if status == "down" else 200)
     if status == "down":
         response["Retry-After"] = "5"
     return response

@@ -10,6 +10,8 @@ class LiveConfig(AppConfig):
 
     def ready(self) -> None:
         # Daphne must send the close codes the consumer chooses (1008, 1009).
-        from .daphne_close import install
+        from . import daphne_close, daphne_direct
 
-        install()
+        daphne_close.install()
+        # And write each event, framed once per process, straight to the sockets.
+        daphne_direct.install()

@@ -3,7 +3,7 @@ tests can change them with `override_settings`."""
 
 from django.conf import settings
 
-DEFAULTS: dict[str, float | int] = {
+DEFAULTS: dict[str, float | int | bool] = {
     # Events older than this are deleted by `prune_live_events`; a client away for
     # longer is told to reload instead of being replayed to.
     "LIVE_EVENT_RETENTION_DAYS": 7,
@@ -30,8 +30,10 @@ DEFAULTS: dict[str, float | int] = {
     # How long a connection counter may wait for Redis before counting in this
     # process's memory instead (a slow Redis must not hold a tab's connect).
     "LIVE_COUNT_TIMEOUT_SECONDS": 0.5,
+    # Under Daphne, write events straight to the sockets (live/daphne_direct.py).
+    "LIVE_DIRECT_SEND": True,
 }
 
 
-def get(name: str) -> float | int:
+def get(name: str) -> float | int | bool:
     return getattr(settings, name, DEFAULTS[name])

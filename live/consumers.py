@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import conf
 from .connections import connection_keys, counter
+from .daphne_direct import EXTENSION
 from .models import Event
 from .relay import encode, relay
 from .topics import can_read, group_name
@@ -60,6 +62,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.bucket = TokenBucket(float(conf.get("LIVE_MAX_MESSAGES_PER_SECOND")))
         self.counted: list[tuple[str, str]] = []
         self.counted_in = ""
+        # Live events the layer queued for this tab instead of pushing them (see
+        # `push`), and whether a subscribe (with its replay) is under way.
+        self.queued = 0
+        self.subscribing = False
+        self.send_prepared: Callable[[str], bool] | None = (
+            (self.scope.get("extensions") or {}).get(EXTENSION)
+            if conf.get("LIVE_DIRECT_SEND")
+            else None
+        )
         keys = connection_keys(self.scope)
         # Counted across processes when the layer is Redis (in this process's
         # memory otherwise, or while Redis does not answer): see connections.py.
@@ -79,8 +90,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.counted, self.counted_in = keys, where
         relay.connection_opened(self.channel_layer)
+        set_sink = getattr(self.channel_layer, "set_sink", None)
+        if self.send_prepared is not None and set_sink is not None:
+            set_sink(self.channel_name, self.push)
 
     async def disconnect(self, code: int) -> None:
+        set_sink = getattr(self.channel_layer, "set_sink", None)
+        if set_sink is not None and getattr(self, "send_prepared", None) is not None:
+            set_sink(self.channel_name, None)
         for topic in getattr(self, "topics", ()):
             await self.channel_layer.group_discard(group_name(topic), self.channel_name)
         if getattr(self, "counted", None):
@@ -157,6 +174,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.subscribe(topics, last_event_id)
 
     async def subscribe(self, topics: list[str], last_event_id: int | None) -> None:
+        # Events that arrive meanwhile wait in the channel and go out after the
+        # acknowledgement and the replay, in order (see `push`).
+        self.subscribing = True
+        try:
+            await self._subscribe(topics, last_event_id)
+        finally:
+            self.subscribing = False
+
+    async def _subscribe(self, topics: list[str], last_event_id: int | None) -> None:
         new = [t for t in topics if t not in self.topics]
         if len(self.topics) + len(new) > conf.get("LIVE_MAX_TOPICS_PER_CONNECTION"):
             await self.refuse_and_close(
@@ -208,10 +234,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     # -- server -> client ----------------------------------------------------------
 
+    def push(self, message: dict[str, Any]) -> bool:
+        """Called by the channel layer, on this server's event loop, for a group
+        message: write it to the socket now, framed once per process (see
+        live/daphne_direct.py), rather than wake this tab's task to send it.
+        False asks the layer to queue it for `live_event` instead: while a
+        subscribe is replaying, or while earlier events still wait in the queue,
+        so that events keep their order."""
+        if self.subscribing or self.queued:
+            self.queued += 1
+            return False
+        if message["topic"] not in self.topics or message["id"] in self.sent_set:
+            return True
+        send_prepared = self.send_prepared
+        if send_prepared is None or not send_prepared(message["text"]):
+            self.queued += 1
+            return False  # closing: the ASGI path handles (and drops) it
+        self.remember(message["id"])
+        return True
+
     async def live_event(self, message: dict[str, Any]) -> None:
-        """A group message: one event published on a topic this connection follows.
-        Its JSON was encoded once by the publisher (relay.layer_message) and goes
-        out as it is."""
+        """A group message that came through the queue: one event published on a
+        topic this connection follows. Its JSON was encoded once by the publisher
+        (relay.layer_message) and goes out as it is."""
+        if self.queued:
+            self.queued -= 1
         if message["topic"] in self.topics:
             await self.deliver_text(message["id"], message["text"])
 
@@ -223,11 +270,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def deliver_text(self, event_id: int, text: str) -> None:
         if event_id in self.sent_set:
             return
+        self.remember(event_id)
+        await self.send(text_data=text)
+
+    def remember(self, event_id: int) -> None:
         if len(self.sent) == self.sent.maxlen:
             self.sent_set.discard(self.sent[0])
         self.sent.append(event_id)
         self.sent_set.add(event_id)
-        await self.send(text_data=text)
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json(

@@ -21,6 +21,12 @@ both layers are shaped for fan-out rather than for point-to-point channels:
   log to its own tabs what they may have missed meanwhile (the consumer drops ids
   it has already sent).
 
+Both layers also take a *sink* per channel (`set_sink`): a callable the
+consumer offers for writing an event straight to its socket (see
+live/daphne_direct.py). A group message is handed to the sink on the server's
+event loop; only when the sink declines (a subscribe is replaying, earlier
+events still wait) is it queued for the consumer's task as usual.
+
 Direct sends to a channel (`send()`) reach channels of the same process only:
 Agora sends nothing to a single channel across processes.
 """
@@ -35,6 +41,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from channels.exceptions import ChannelFull
@@ -44,6 +51,10 @@ logger = logging.getLogger(__name__)
 
 # Seconds between two expiry sweeps of the in-memory layer.
 EXPIRE_EVERY_SECONDS = 1.0
+
+# A consumer's offer to write a group message itself: True when it did (or the
+# message was not for it), False to have it queued.
+Sink = Callable[[dict[str, Any]], bool]
 
 
 class LocalFanoutLayer(InMemoryChannelLayer):
@@ -56,6 +67,21 @@ class LocalFanoutLayer(InMemoryChannelLayer):
         super().__init__(**kwargs)
         self._next_sweep = 0.0
         self.dropped = 0
+        self.sinks: dict[str, tuple[Sink, asyncio.AbstractEventLoop]] = {}
+        self.pushed = self.queued = 0
+
+    def counts(self) -> dict[str, int]:
+        """Group messages this process wrote straight to a socket, queued for a
+        consumer's task, and dropped (a tab too far behind)."""
+        return {"pushed": self.pushed, "queued": self.queued, "dropped": self.dropped}
+
+    def set_sink(self, channel: str, sink: Sink | None) -> None:
+        """Offer (or, with None, withdraw) a channel's sink; called on the loop
+        that serves the channel, which is the only loop it is used on."""
+        if sink is None:
+            self.sinks.pop(channel, None)
+        else:
+            self.sinks[channel] = (sink, asyncio.get_running_loop())
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
@@ -70,7 +96,12 @@ class LocalFanoutLayer(InMemoryChannelLayer):
         self.require_valid_group_name(group)
         self._clean_expired()
         expires = time.time() + self.expiry
+        loop = asyncio.get_running_loop()
         for channel in list(self.groups.get(group, ())):
+            offer = self.sinks.get(channel)
+            if offer is not None and offer[1] is loop and offer[0](message):
+                self.pushed += 1
+                continue
             queue = self.channels.get(channel)
             if queue is None:
                 queue = self.channels[channel] = asyncio.Queue(
@@ -79,6 +110,7 @@ class LocalFanoutLayer(InMemoryChannelLayer):
             try:
                 # The same dict for every member: consumers only read it.
                 queue.put_nowait((expires, message))
+                self.queued += 1
             except asyncio.QueueFull:
                 self.dropped += 1
                 logger.warning("live: channel %s is full, message dropped", channel)
@@ -94,13 +126,15 @@ class _Channel:
     """One consumer's inbox. The queue belongs to the event loop that waits on
     it; messages that arrive while no loop has claimed it wait in `early`."""
 
-    __slots__ = ("name", "queue", "loop", "early")
+    __slots__ = ("name", "queue", "loop", "early", "sink", "sink_loop")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.queue: asyncio.Queue[dict[str, Any]] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.early: deque[dict[str, Any]] = deque()
+        self.sink: Sink | None = None
+        self.sink_loop: asyncio.AbstractEventLoop | None = None
 
 
 class RedisFanoutLayer(BaseChannelLayer):
@@ -141,6 +175,7 @@ class RedisFanoutLayer(BaseChannelLayer):
         self._catch_up_from: float | None = None
         self._alive_at = time.time()
         self.dropped = 0
+        self.pushed = self.queued = 0
         # "starting" until the subscriber first connects, then "up" or "down".
         self.state = "starting"
 
@@ -178,6 +213,23 @@ class RedisFanoutLayer(BaseChannelLayer):
         if target is None:
             return  # not a channel of this process: Agora sends none of those
         self._deliver([target], message)
+
+    def counts(self) -> dict[str, int]:
+        """Group messages this process wrote straight to a socket, queued for a
+        consumer's task, and dropped (a tab too far behind)."""
+        return {"pushed": self.pushed, "queued": self.queued, "dropped": self.dropped}
+
+    def set_sink(self, channel: str, sink: Sink | None) -> None:
+        """Offer (or, with None, withdraw) a channel's sink; it is called on the
+        loop that offered it."""
+        with self._lock:
+            if sink is None:
+                target = self._channels.get(channel)
+                if target is not None:
+                    target.sink = target.sink_loop = None
+                return
+            target = self._channels.setdefault(channel, _Channel(channel))
+            target.sink, target.sink_loop = sink, asyncio.get_running_loop()
 
     # -- channels ------------------------------------------------------------------
 
@@ -279,7 +331,7 @@ class RedisFanoutLayer(BaseChannelLayer):
     # -- delivery (called on the reader thread) ------------------------------------
 
     def _deliver(self, targets: list[_Channel], message: dict[str, Any]) -> None:
-        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Queue[Any]]] = {}
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Channel]] = {}
         with self._lock:
             for target in targets:
                 loop = target.loop
@@ -291,13 +343,22 @@ class RedisFanoutLayer(BaseChannelLayer):
                 ):
                     target.early.append(message)
                     continue
-                by_loop.setdefault(loop, []).append(target.queue)
-        for loop, queues in by_loop.items():
+                by_loop.setdefault(loop, []).append(target)
+        for loop, ready in by_loop.items():
             with contextlib.suppress(RuntimeError):  # the loop closed just now
-                loop.call_soon_threadsafe(self._put_all, queues, message)
+                loop.call_soon_threadsafe(self._put_all, loop, ready, message)
 
-    def _put_all(self, queues: list[asyncio.Queue[Any]], message: Any) -> None:
-        for queue in queues:
+    def _put_all(
+        self, loop: asyncio.AbstractEventLoop, targets: list[_Channel], message: Any
+    ) -> None:
+        """On `loop`: each tab's sink writes the message, or it is queued."""
+        for target in targets:
+            sink, queue = target.sink, target.queue
+            if sink is not None and target.sink_loop is loop and sink(message):
+                self.pushed += 1
+                continue
+            if queue is None:
+                continue  # the tab ended meanwhile
             if queue.qsize() >= self.capacity:
                 self.dropped += 1
                 logger.warning(
@@ -305,6 +366,7 @@ class RedisFanoutLayer(BaseChannelLayer):
                 )
                 continue
             queue.put_nowait(message)
+            self.queued += 1
 
     def dispatch(self, group: str, message: dict[str, Any]) -> None:
         """Hand a message to this process's members of a group (the same dict to

@@ -256,6 +256,10 @@ LIVE_REPLAY_MAX_EVENTS = env.int("LIVE_REPLAY_MAX_EVENTS", default=1000)
 LIVE_RELAY_POLL_SECONDS = env.float("LIVE_RELAY_POLL_SECONDS", default=0.5)
 LIVE_RESEND_RETRY_SECONDS = env.float("LIVE_RESEND_RETRY_SECONDS", default=1.0)
 LIVE_COUNT_TIMEOUT_SECONDS = env.float("LIVE_COUNT_TIMEOUT_SECONDS", default=0.5)
+# Under Daphne, write each event straight to the tabs' sockets, framed once per
+# process (live/daphne_direct.py). Off: every event goes through each tab's
+# consumer task (the bench compares the two).
+LIVE_DIRECT_SEND = env.bool("LIVE_DIRECT_SEND", default=True)
 
 # ---------------------------------------------------------------------------
 # Accounts
