@@ -410,6 +410,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "viewer": viewer,
         "can_edit": can_edit,
         "can_withdraw": can_withdraw,
+        "viewer_is_author": user.is_authenticated and idea.author_id == user.pk,
         "answer_form": AnswerForm() if _may_answer(user, idea, report) else None,
         "vote_choices": VoteChoice.choices,
         "answer_due": idea.answer_due(),

@@ -1,11 +1,10 @@
-"""Template helpers for content pages: the flag form's target, appeals, duplicate marks."""
+"""Template helpers for content pages: the flag link's target, appeals, duplicate marks."""
 
 from typing import Any
 
 from django import template
 from django.contrib.contenttypes.models import ContentType
 
-from ..forms import FlagForm
 from ..models import Visibility
 
 register = template.Library()
@@ -15,11 +14,6 @@ register = template.Library()
 def content_type_id(obj: Any) -> int:
     """The content type id for `obj` (cached by Django: no query after the first)."""
     return ContentType.objects.get_for_model(type(obj)).pk
-
-
-@register.simple_tag
-def flag_form() -> FlagForm:
-    return FlagForm()
 
 
 @register.simple_tag

@@ -120,3 +120,38 @@ def test_a_live_post_shows_resident_controls_only_to_residents(thread):
     assert re.search(r"<button[^>]*data-residents-only[^>]*>Like</button>", html)
     assert re.search(r'class="flag link-button"[^>]*data-residents-only', html)
     assert re.search(r"<span[^>]*data-owner-only hidden>", html)
+
+
+def reply_form(html: str) -> str:
+    match = re.search(r'<form method="post" action="[^"]*" class="reply-form">(.*?)</form>', html, re.S)
+    assert match, "no reply form on the page"
+    return match.group(1)
+
+
+def test_the_reply_form_is_rendered_once_and_keeps_each_readers_token(thread):
+    """The reply form's fields look the same to every resident: the next one
+    renders no field template, and still gets a form with their own token; a
+    form sent back with an error is the reader's own and shows their text."""
+    ben, dave = UserFactory(), UserFactory()
+    ben_client, dave_client = signed_in(ben), signed_in(dave)
+    first = ben_client.get(thread.get_absolute_url())
+    assert "components/form_fields.html" in rendered(first)
+    again = dave_client.get(thread.get_absolute_url())
+    assert "components/form_fields.html" not in rendered(again)
+    ben_form = reply_form(first.content.decode())
+    dave_form = reply_form(again.content.decode())
+    assert 'name="body"' in dave_form and 'name="reply_to"' in dave_form
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.search(ben_form).group(1) != token.search(dave_form).group(1)
+    assert token.sub("", ben_form) == token.sub("", dave_form)
+
+    # Answering a post: its id is the form's initial value, in a copy of its own.
+    post = thread.posts.order_by("id").first()
+    answering = dave_client.get(f"{thread.get_absolute_url()}?reply_to={post.pk}")
+    assert f'name="reply_to" value="{post.pk}"' in reply_form(answering.content.decode())
+
+    # Sent back with an error: rendered for this reader, with what they wrote.
+    sent = dave_client.post(
+        f"/discussions/threads/{thread.pk}/reply/", {"body": "x" * 20000}
+    )
+    assert "x" * 100 in reply_form(sent.content.decode())

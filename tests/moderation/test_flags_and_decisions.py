@@ -14,7 +14,7 @@ from moderation.models import (
     QueueItem,
     Visibility,
 )
-from tests.factories import UserFactory
+from tests.factories import IdeaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,32 @@ def test_flag_view_without_javascript(client, post, ben):
     again = client.post(f"/moderation/flag/{ct.pk}/{post.pk}/", {"reason": "spam"})
     assert again.status_code == 400
     assert "already flagged" in again.content.decode()
+
+
+def test_an_idea_is_flagged_through_the_flag_page_like_a_post(client, ben):
+    """The idea page carries a link to the flag page, not a form of its own (no
+    per-page reasons, note field or token to render); the flag page returns to
+    the idea. Its author gets no link, a visitor none either."""
+    from django.contrib.contenttypes.models import ContentType
+
+    idea = IdeaFactory()
+    flag_url = f"/moderation/flag/{ContentType.objects.get_for_model(idea).pk}/{idea.pk}/"
+    assert flag_url not in client.get(idea.get_absolute_url()).content.decode()
+
+    client.force_login(idea.author)
+    assert flag_url not in client.get(idea.get_absolute_url()).content.decode()
+
+    client.force_login(ben)
+    page = client.get(idea.get_absolute_url()).content.decode()
+    assert f'href="{flag_url}"' in page
+    assert 'class="flag__form"' not in page
+    form = client.get(flag_url)
+    assert form.status_code == 200
+    assert "Abusive or hateful" in form.content.decode()
+    response = client.post(flag_url, {"reason": "spam", "note": ""})
+    assert response.status_code == 302
+    assert response["Location"] == idea.get_absolute_url()
+    assert QueueItem.objects.filter(object_id=idea.pk, flag_count=1).exists()
 
 
 def test_hide_needs_a_reason_the_author_reads_and_can_appeal_once(
