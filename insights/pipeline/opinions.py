@@ -124,8 +124,11 @@ def _best_line_split(points: np.ndarray, min_size: int) -> np.ndarray | None:
     size_ok = (left_n >= min_size) & (n - left_n >= min_size)
     best: tuple[float, np.ndarray, int] | None = None
     theta = np.arange(N_ANGLES) * np.pi / N_ANGLES
-    for a in range(0, N_ANGLES, 32):  # 32 directions at a time: bounded memory
-        t = theta[a : a + 32]
+    # Directions a batch at a time: a few million numbers per batch at most
+    # (32 directions for up to 60,000 voters).
+    batch = max(1, min(32, 2_000_000 // n))
+    for a in range(0, N_ANGLES, batch):
+        t = theta[a : a + batch]
         proj = points @ np.stack([np.cos(t), np.sin(t)])
         order = np.argsort(proj, axis=0, kind="stable").T
         along = np.take_along_axis(proj.T, order, axis=1)
