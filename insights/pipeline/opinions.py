@@ -123,28 +123,26 @@ def _best_line_split(points: np.ndarray, min_size: int) -> np.ndarray | None:
     left_n = np.arange(1, n)
     size_ok = (left_n >= min_size) & (n - left_n >= min_size)
     best: tuple[float, np.ndarray, int] | None = None
-    theta = np.arange(N_ANGLES) * np.pi / N_ANGLES
-    # Directions a batch at a time: a few million numbers per batch at most
-    # (32 directions for up to 60,000 voters).
-    batch = max(1, min(32, 2_000_000 // n))
-    for a in range(0, N_ANGLES, batch):
-        t = theta[a : a + batch]
-        proj = points @ np.stack([np.cos(t), np.sin(t)])
-        order = np.argsort(proj, axis=0, kind="stable").T
-        along = np.take_along_axis(proj.T, order, axis=1)
-        left = np.cumsum(points[order], axis=1)[:, :-1]
-        left_sq = np.cumsum(sq[order], axis=1)[:, :-1]
+    order = np.arange(n)
+    for theta in np.arange(N_ANGLES) * np.pi / N_ANGLES:
+        proj = points @ np.array([np.cos(theta), np.sin(theta)])
+        # The order along the previous direction is nearly the order along
+        # this one: a stable sort of a nearly sorted array is close to linear.
+        order = order[np.argsort(proj[order], kind="stable")]
+        along = proj[order]
+        left = np.cumsum(points[order], axis=0)[:-1]
+        left_sq = np.cumsum(sq[order])[:-1]
         right = total - left
         sse = (
             left_sq
-            - (left**2).sum(axis=-1) / left_n
+            - (left**2).sum(axis=1) / left_n
             + (total_sq - left_sq)
-            - (right**2).sum(axis=-1) / (n - left_n)
+            - (right**2).sum(axis=1) / (n - left_n)
         )
-        sse = np.where(size_ok & (along[:, 1:] > along[:, :-1]), sse, np.inf)
-        d, cut = np.unravel_index(int(np.argmin(sse)), sse.shape)
-        if np.isfinite(sse[d, cut]) and (best is None or sse[d, cut] < best[0]):
-            best = (float(sse[d, cut]), order[d], int(cut) + 1)
+        sse = np.where(size_ok & (along[1:] > along[:-1]), sse, np.inf)
+        cut = int(np.argmin(sse))
+        if np.isfinite(sse[cut]) and (best is None or sse[cut] < best[0]):
+            best = (float(sse[cut]), order.copy(), cut + 1)
     if best is None:
         return None
     labels = np.zeros(n, dtype=np.int64)
