@@ -118,31 +118,28 @@ def _best_line_split(points: np.ndarray, min_size: int) -> np.ndarray | None:
     n = len(points)
     if n < 2 * max(min_size, 1):
         return None
-    sq = (points**2).sum(axis=1)
-    total, total_sq = points.sum(axis=0), float(sq.sum())
-    left_n = np.arange(1, n)
-    size_ok = (left_n >= min_size) & (n - left_n >= min_size)
+    x, y = points[:, 0].copy(), points[:, 1].copy()
+    total_x, total_y = float(x.sum()), float(y.sum())
+    left_n = np.arange(1, n, dtype=float)
+    right_n = n - left_n
+    size_ok = (left_n >= min_size) & (right_n >= min_size)
+    # The sum of squares of a split is the total minus n_l |mean_l|^2 + n_r
+    # |mean_r|^2 (about the origin), so the best cut maximises the latter.
     best: tuple[float, np.ndarray, int] | None = None
     order = np.arange(n)
     for theta in np.arange(N_ANGLES) * np.pi / N_ANGLES:
-        proj = points @ np.array([np.cos(theta), np.sin(theta)])
+        proj = x * np.cos(theta) + y * np.sin(theta)
         # The order along the previous direction is nearly the order along
         # this one: a stable sort of a nearly sorted array is close to linear.
         order = order[np.argsort(proj[order], kind="stable")]
         along = proj[order]
-        left = np.cumsum(points[order], axis=0)[:-1]
-        left_sq = np.cumsum(sq[order])[:-1]
-        right = total - left
-        sse = (
-            left_sq
-            - (left**2).sum(axis=1) / left_n
-            + (total_sq - left_sq)
-            - (right**2).sum(axis=1) / (n - left_n)
-        )
-        sse = np.where(size_ok & (along[1:] > along[:-1]), sse, np.inf)
-        cut = int(np.argmin(sse))
-        if np.isfinite(sse[cut]) and (best is None or sse[cut] < best[0]):
-            best = (float(sse[cut]), order.copy(), cut + 1)
+        lx, ly = np.cumsum(x[order])[:-1], np.cumsum(y[order])[:-1]
+        rx, ry = total_x - lx, total_y - ly
+        between = (lx * lx + ly * ly) / left_n + (rx * rx + ry * ry) / right_n
+        between[~(size_ok & (along[1:] > along[:-1]))] = -np.inf
+        cut = int(np.argmax(between))
+        if np.isfinite(between[cut]) and (best is None or between[cut] > best[0]):
+            best = (float(between[cut]), order.copy(), cut + 1)
     if best is None:
         return None
     labels = np.zeros(n, dtype=np.int64)
