@@ -308,7 +308,33 @@ def polis_shortfall(
         labels[order] = polis_reimplemented(points[order])
         shuffled.append((ari_of(labels), len(set(labels.tolist()))))
     few = [p for p in ref if n_votes.get(p, 0) < result.min_votes]
+    # Are Pol.is's groups a k-means optimum on these points at all? k-means
+    # started from their centres: ARI 1 if they stay put. And the sums of
+    # squares (placed participants) of Pol.is's groups and of ours.
+    codes = {g: i for i, g in enumerate(sorted({ref[pids[i]] for i in placed}))}
+    theirs = np.array([codes[ref[pids[i]]] for i in placed])
+    ours = np.array([result.assignments[pids[i]] for i in placed])
+    at = points[placed]
+    centres = np.stack([at[theirs == g].mean(axis=0) for g in range(len(codes))])
+    moved = KMeans(len(codes), init=centres, n_init=1).fit(at).labels_
+
+    def sse(labels: np.ndarray) -> float:
+        return round(
+            float(
+                sum(
+                    ((at[labels == g] - at[labels == g].mean(axis=0)) ** 2).sum()
+                    for g in set(labels.tolist())
+                )
+            ),
+            1,
+        )
+
     return {
+        "polis_groups_kept_by_kmeans_from_their_centres_ari": round(
+            float(adjusted_rand_score(theirs, moved)), 4
+        ),
+        "sum_of_squares_polis_groups": sse(theirs),
+        "sum_of_squares_our_groups": sse(ours),
         "polis_grouped": len(ref),
         "polis_grouped_share_below_min_votes": round(len(few) / len(ref), 4),
         "polis_reimplemented_ari_file_order": ari_of(in_file_order),

@@ -6,16 +6,17 @@ everybody), unseen votes are imputed with the comment's mean over everyone who
 voted, PCA to 2-D is fitted on everyone who voted, and each participant's point
 is pushed out by sqrt(columns / columns answered), the zero columns counting as
 answered. Participants with >= min(7, comments) votes are grouped by k-means
-on these points with k from 2 to 5: for each k the best of 30 seeded starts
-whose groups all hold at least max(3, 5 %) of the grouped participants, then
-the fewest groups within 85 % of the best silhouette. Pol.is runs the same
-k-means on 100 base-cluster centres weighted by their sizes, seeded from the
-previous run and smoothed over runs, which in practice never shows a group of
-one; here every participant is their own base cluster, k-means is seeded
-afresh, and the minimum group size keeps a far-out voter from being a group
-of their own. The same votes and seed always give the same groups. Then the
-groups' stability when 5 % of the voters are left out, and representative,
-consensus and divisive comments.
+on these points with k from 2 to 5, no group smaller than max(3, 5 %) of the
+grouped participants: for two groups the split by a straight line with the
+least sum of squares (360 directions tried, no random starts), for more
+the best of 30 seeded starts; then the fewest groups within 85 % of the best silhouette.
+Pol.is runs the same k-means on 100 base-cluster centres weighted by their
+sizes, seeded from the previous run and smoothed over runs, which in
+practice never shows a group of one; here every participant is their own
+base cluster, and the minimum group size keeps a far-out voter from being a
+group of their own. The same votes and seed always give the same groups,
+whatever the order of the rows. Then the groups' stability when 5 % of the
+voters are left out, and representative, consensus and divisive comments.
 """
 
 from __future__ import annotations
@@ -52,13 +53,14 @@ SILHOUETTE_SHARE = 0.85
 # (bg2050: the best k-means split was 106 + 1, one voter with 323 votes).
 MIN_GROUP_SHARE = 0.05
 MIN_GROUP_SIZE = 3
-# k-means starts, for the groups and for each stability re-run alike: the
-# best (least sum of squares) start whose groups all meet the minimum size is
-# kept. bg2050's whole pipeline on 95 % draws of the vote log: with 10 starts
-# one draw missed the admissible 101 + 6 split (min ARI 0.59), with 20 or 30
-# none did (min 0.89). 30 for a margin: vTaiwan's opinion_groups (1,218
-# grouped) takes 0.75 to 1.2 s with it on a busy 2-core machine, 0.5 s with 10.
+# k-means starts for three or more groups, for the groups and for each
+# stability re-run alike: the best (least sum of squares) start whose groups
+# all meet the minimum size is kept. Two groups need no starts: see
+# _best_line_split.
 N_INIT = 30
+# Two groups: the directions tried for the dividing line, over half a turn
+# (0.5 degree apart), then polished by k-means from the best one.
+N_ANGLES = 360
 
 
 def min_group_size(n: int) -> int:
@@ -87,6 +89,90 @@ def _kmeans_min_size(
         if best is None or model.inertia_ < best[0]:
             best = (float(model.inertia_), labels)
     return None if best is None else best[1]
+
+
+def _sse(points: np.ndarray, labels: np.ndarray) -> float:
+    return float(
+        sum(
+            ((points[labels == g] - points[labels == g].mean(0)) ** 2).sum()
+            for g in np.unique(labels)
+        )
+    )
+
+
+def _best_line_split(points: np.ndarray, min_size: int) -> np.ndarray | None:
+    """Two groups: the least sum of squares over all splits by a straight line.
+
+    The best 2-means split of points in the plane is a split by a line (the
+    perpendicular bisector of its two centres), and so is the best one with a
+    minimum group size. For each of ``N_ANGLES`` directions the points are
+    sorted along it and every cut leaving ``min_size`` or more on each side is
+    scored from prefix sums; a cut never falls between points at the same
+    place along the direction, so identical voters stay together. The best
+    cut is then polished by k-means from its two centres, kept if that stays
+    admissible and no worse. No random starts: the same points give the same
+    split whatever their order (the random starts before found one of three
+    admissible splits of bg2050 depending on the row order, and on 95 %
+    draws sometimes none). None when no cut leaves ``min_size`` on each side.
+    """
+    n = len(points)
+    if n < 2 * max(min_size, 1):
+        return None
+    x, y = points[:, 0].copy(), points[:, 1].copy()
+    total_x, total_y = float(x.sum()), float(y.sum())
+    left_n = np.arange(1, n, dtype=float)
+    right_n = n - left_n
+    size_ok = (left_n >= min_size) & (right_n >= min_size)
+    # The sum of squares of a split is the total minus n_l |mean_l|^2 + n_r
+    # |mean_r|^2 (about the origin), so the best cut maximises the latter.
+    best: tuple[float, np.ndarray, int] | None = None
+    order = np.arange(n)
+    for theta in np.arange(N_ANGLES) * np.pi / N_ANGLES:
+        proj = x * np.cos(theta) + y * np.sin(theta)
+        # The order along the previous direction is nearly the order along
+        # this one: a stable sort of a nearly sorted array is close to linear.
+        order = order[np.argsort(proj[order], kind="stable")]
+        along = proj[order]
+        lx, ly = np.cumsum(x[order])[:-1], np.cumsum(y[order])[:-1]
+        rx, ry = total_x - lx, total_y - ly
+        between = (lx * lx + ly * ly) / left_n + (rx * rx + ry * ry) / right_n
+        between[~(size_ok & (along[1:] > along[:-1]))] = -np.inf
+        cut = int(np.argmax(between))
+        if np.isfinite(between[cut]) and (best is None or between[cut] > best[0]):
+            best = (float(between[cut]), order.copy(), cut + 1)
+    if best is None:
+        return None
+    labels = np.zeros(n, dtype=np.int64)
+    labels[best[1][best[2] :]] = 1
+    centres = np.stack([points[labels == g].mean(axis=0) for g in (0, 1)])
+    model = KMeans(n_clusters=2, init=centres, n_init=1).fit(points)
+    polished = model.labels_.astype(np.int64)
+    if np.bincount(polished, minlength=2).min() >= min_size and _sse(
+        points, polished
+    ) <= _sse(points, labels):
+        return polished
+    return labels
+
+
+def _split(
+    points: np.ndarray, k: int, min_size: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Labels for ``k`` groups, none below ``min_size``; None if impossible.
+
+    The rows are put in a fixed order first (by coordinates), so that the
+    seeded starts for three or more groups do not depend on the input's row
+    order either.
+    """
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    if k == 2:
+        found = _best_line_split(points[order], min_size)
+    else:
+        found = _kmeans_min_size(points[order], k, min_size, rng)
+    if found is None:
+        return None
+    labels = np.empty(len(points), dtype=np.int64)
+    labels[order] = found
+    return labels
 
 
 def _prop_z(successes: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -144,7 +230,7 @@ def subsample_stability(
     scores = []
     for _ in range(draws):
         rows = np.sort(rng.choice(n, keep, replace=False))
-        again = _kmeans_min_size(points[rows], k, min_group_size(keep), rng)
+        again = _split(points[rows], k, min_group_size(keep), rng)
         if again is None:
             again = np.zeros(keep, dtype=np.int64)
         scores.append(adjusted_rand_score(labels[rows], again))
@@ -156,9 +242,9 @@ def _choose_groups(
 ) -> tuple[np.ndarray, float | None, float | None]:
     """Labels, silhouette and subsample stability of the chosen k.
 
-    For each k, the best k-means start with no group smaller than
-    ``min_group_size`` (see ``_kmeans_min_size``); k values with no such start
-    are not candidates. Then the fewest groups whose silhouette is within
+    For each k, the least-squares split with no group smaller than
+    ``min_group_size`` (see ``_split``); k values with no such split are not
+    candidates. Then the fewest groups whose silhouette is within
     ``SILHOUETTE_SHARE`` of the best: a planner reads two clear groups more
     easily than four marginally "better" ones, and fewer groups come out the
     same when voters are left out (the stability of the choice is measured and
@@ -172,7 +258,7 @@ def _choose_groups(
         # k may equal the number of distinct points (camps of identical voters).
         if k > n_distinct or k * min_size > len(points):
             break
-        labels = _kmeans_min_size(points, k, min_size, np.random.default_rng([seed, k]))
+        labels = _split(points, k, min_size, np.random.default_rng([seed, k]))
         if labels is None:
             continue
         tried.append((k, float(silhouette_score(points, labels)), labels))
@@ -238,9 +324,11 @@ def opinion_groups(
     everyone kept is in group 0.
 
     Groups: k-means on the 2-D points, k from ``k_values``; for each k the
-    best of ``N_INIT`` seeded starts in which no group is smaller than
-    ``min_group_size`` (max(3, 5 % of the grouped participants)), k values
-    with no such start left out; then the fewest groups whose silhouette is
+    least sum of squares with no group smaller than ``min_group_size``
+    (max(3, 5 % of the grouped participants)): for k = 2 the best split by a
+    line over ``N_ANGLES`` directions; for more the best of ``N_INIT``
+    seeded starts; k values with no admissible split left out; then the
+    fewest groups whose silhouette is
     within ``SILHOUETTE_SHARE`` (85 %) of the best, so more than two groups
     only when they stand clearly apart. When no k can be split that way
     (fewer than 6 participants, say) everyone is in group 0.

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from insights.pipeline import (
@@ -121,11 +122,11 @@ def test_groups_agree_with_polis_on_real_conversation(data_dir):
         [ref[p] for p in common], [out["participants"][p] for p in common]
     )
     # With no group below max(3, 5 %) of the voters, the one far-out voter
-    # no longer makes a group of their own (106 + 1, ARI 0.19): Pol.is's
-    # 99 + 8 exactly (ARI 1.00) from this file. From the vote log, rows in
-    # another order, the seeded starts find 101 + 6 (ARI 0.83), two voters
-    # apart: hence 0.8, not 1.
-    assert len(out["groups"]) == 2 and ari >= 0.8
+    # no longer makes a group of their own (106 + 1, ARI 0.19). The best
+    # admissible two-group split is 102 + 5 (sum of squares 788): ARI 0.73.
+    # Pol.is's 99 + 8 (801) is another k-means optimum, which random starts
+    # found in one row order and not in others (see the row-order test).
+    assert len(out["groups"]) == 2 and ari >= 0.7
     assert out["consensus"] and out["divisive"]
     assert all(isinstance(p, str) for p in out["participants"])
     # The folder form picks votes.csv (last vote wins) when it exists.
@@ -191,21 +192,73 @@ def test_groups_match_polis_where_its_export_is_reproducible(data_dir):
 
 def test_whole_pipeline_holds_still_on_95_percent_draws(data_dir):
     # The full pipeline (projection included) re-run on 20 random 95 % draws of
-    # bg2050's voters: always two groups, and they agree with the full run at
-    # mean ARI 0.72 here (0.94 from the vote log, bench). With no group below
-    # max(3, 5 %) the smaller group is the far-out voters and a few near them
-    # (Pol.is's 99 + 8 from this file); k-means has several such splits a few
+    # bg2050's voters: always two groups, agreeing with the full run at mean
+    # ARI 0.89 here. With random k-means starts it was 0.72 from this file
+    # (0.64 to 0.80 over shuffled row orders, and some draws found no
+    # admissible split at all): k-means has several admissible splits a few
     # voters apart (99 + 8, 101 + 6, 102 + 5: sums of squares 801, 792, 788)
-    # and a draw may land on another one, or, without two or three of those
-    # voters, on the 83 + 24 split. Before the minimum size the groups were
-    # 106 + 1 and the mean 0.93: stable, but one voter is no group.
+    # and which one the starts found depended on the rows. The least-squares
+    # split by a line is 102 + 5 on most draws; a draw without one of those
+    # five far-out voters splits elsewhere (ARI 0.2 to 0.4 on 4 of the 20).
     folder = data_dir / "bg2050-volunteers"
     pv = read_participants_votes(folder / "participants-votes.csv")
     excluded = _without_moderated(folder)
     full = opinion_groups(pv.matrix, seed=0, exclude_comments=excluded)
     scores, ks = rerun_on_draws(pv.matrix, full, draws=20, exclude_comments=excluded)
     assert ks == [len(full.groups)] * 20
-    assert float(np.mean(scores)) >= 0.65
+    assert float(np.mean(scores)) >= 0.85
+
+
+@pytest.mark.parametrize(
+    "conversation", ("bg2050-volunteers", "scoop-hivemind.affordable-housing")
+)
+def test_same_groups_whatever_the_row_order(data_dir, conversation):
+    # The same votes give the same groups however the rows are ordered. With
+    # seeded random starts bg2050 came out 99 + 8 from participants-votes.csv
+    # and 101 + 6 or 102 + 5 with the rows shuffled.
+    folder = data_dir / conversation
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    excluded = _without_moderated(folder)
+    full = opinion_groups(pv.matrix, seed=0, exclude_comments=excluded)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        perm = rng.permutation(len(pv.matrix.participant_ids))
+        shuffled = VoteMatrix(
+            [pv.matrix.participant_ids[i] for i in perm],
+            pv.matrix.comment_ids,
+            pv.matrix.values[perm],
+        )
+        again = opinion_groups(shuffled, seed=5, exclude_comments=excluded)
+        assert again.assignments == full.assignments
+
+
+def test_two_groups_are_the_least_squares_split(data_dir):
+    # The two groups are the admissible split with the least sum of squares:
+    # no k-means start out of 300 finds a better one (random starts gave
+    # bg2050 101 + 6, sum of squares 792, against 788 for 102 + 5).
+    folder = data_dir / "bg2050-volunteers"
+    pv = read_participants_votes(folder / "participants-votes.csv")
+    result = opinion_groups(
+        pv.matrix, seed=0, exclude_comments=_without_moderated(folder)
+    )
+    pids = list(result.coordinates)
+    points = np.array([result.coordinates[p] for p in pids])
+    labels = np.array([result.assignments[p] for p in pids])
+
+    def sse(lab):
+        return sum(
+            ((points[lab == g] - points[lab == g].mean(0)) ** 2).sum()
+            for g in set(lab.tolist())
+        )
+
+    found = sse(labels)
+    minimum = min_group_size(len(pids))
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        km = KMeans(2, n_init=1, random_state=int(rng.integers(1 << 31))).fit(points)
+        if np.bincount(km.labels_).min() >= minimum:
+            assert sse(km.labels_) >= found - 1e-6
+    assert sorted(np.bincount(labels).tolist()) == [5, 102]
 
 
 CONVERSATIONS = (
