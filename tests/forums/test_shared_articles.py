@@ -123,7 +123,11 @@ def test_a_live_post_shows_resident_controls_only_to_residents(thread):
 
 
 def reply_form(html: str) -> str:
-    match = re.search(r'<form method="post" action="[^"]*" class="reply-form">(.*?)</form>', html, re.S)
+    match = re.search(
+        r'<form method="post" action="[^"]*" class="reply-form">(.*?)</form>',
+        html,
+        re.S,
+    )
     assert match, "no reply form on the page"
     return match.group(1)
 
@@ -148,7 +152,9 @@ def test_the_reply_form_is_rendered_once_and_keeps_each_readers_token(thread):
     # Answering a post: its id is the form's initial value, in a copy of its own.
     post = thread.posts.order_by("id").first()
     answering = dave_client.get(f"{thread.get_absolute_url()}?reply_to={post.pk}")
-    assert f'name="reply_to" value="{post.pk}"' in reply_form(answering.content.decode())
+    assert f'name="reply_to" value="{post.pk}"' in reply_form(
+        answering.content.decode()
+    )
 
     # Sent back with an error: rendered for this reader, with what they wrote.
     sent = dave_client.post(

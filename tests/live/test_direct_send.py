@@ -5,21 +5,16 @@ SQLite setup and on the Redis fan-out layer in the PostgreSQL + Redis setup."""
 
 import asyncio
 import json
-import subprocess
-import tempfile
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from tests.live.test_several_processes import (
-    DAPHNE,
-    ROOT,
-    free_port,
+    daphne_process,
     mark_all_read_through,
     run_django,
     shared_env,  # noqa: F401 (a fixture)
-    wait_until_serving,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,23 +24,8 @@ WAIT = 20
 
 @pytest.fixture
 def server(shared_env: dict[str, str]) -> Iterator[str]:  # noqa: F811
-    port = free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=shared_env,
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        address = f"127.0.0.1:{port}"
-        wait_until_serving(address)
+    with daphne_process(shared_env) as (address, _log):
         yield address
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def resident(env: dict[str, str], earlier_events: int = 0) -> dict:

@@ -5,7 +5,6 @@ session and per address, and nothing in the server's log above INFO."""
 import asyncio
 import json
 import logging
-import subprocess
 import tempfile
 from collections.abc import Iterator
 
@@ -19,11 +18,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from config.routing import websocket_urlpatterns
 from live.daphne_close import valid_close_code
 from tests.live.test_several_processes import (
-    DAPHNE,
-    ROOT,
-    free_port,
+    daphne_process,
     shared_env,  # noqa: F401 (a fixture)
-    wait_until_serving,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,22 +36,8 @@ def daphne(
         "LIVE_MAX_TOPICS_PER_CONNECTION": "3",
         "LIVE_MAX_CONNECTIONS_PER_IP": "3",
     }
-    port = free_port()
-    log = tempfile.NamedTemporaryFile()  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    try:
-        wait_until_serving(f"127.0.0.1:{port}")
-        yield f"ws://127.0.0.1:{port}/ws/live/", log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with daphne_process(env) as (address, log):
+        yield f"ws://{address}/ws/live/", log
 
 
 ORIGIN = {"origin": "http://127.0.0.1"}

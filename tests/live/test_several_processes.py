@@ -2,6 +2,7 @@
 one process reaches a tab connected to another. Real processes, real sockets."""
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -104,6 +105,31 @@ def two_servers(shared_env: dict[str, str]) -> Iterator[list[str]]:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=10)
+        log.close()
+
+
+@contextlib.contextmanager
+def daphne_process(
+    env: dict[str, str],
+) -> Iterator[tuple[str, tempfile._TemporaryFileWrapper]]:
+    """One real Daphne process on a free port: its address (once it serves) and
+    its log, kept for the test."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile()  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        address = f"127.0.0.1:{port}"
+        wait_until_serving(address)
+        yield address, log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
         log.close()
 
 

@@ -89,7 +89,9 @@ def test_an_idea_is_flagged_through_the_flag_page_like_a_post(client, ben):
     from django.contrib.contenttypes.models import ContentType
 
     idea = IdeaFactory()
-    flag_url = f"/moderation/flag/{ContentType.objects.get_for_model(idea).pk}/{idea.pk}/"
+    flag_url = (
+        f"/moderation/flag/{ContentType.objects.get_for_model(idea).pk}/{idea.pk}/"
+    )
     assert flag_url not in client.get(idea.get_absolute_url()).content.decode()
 
     client.force_login(idea.author)
