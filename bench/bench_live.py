@@ -26,6 +26,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -455,14 +456,6 @@ def run_case(
     return rows
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def summarise(rows: list[dict]) -> None:
     """Per case and variant, the medians over the interleaved rounds."""
     cases: dict[tuple, list[dict]] = {}
@@ -480,17 +473,22 @@ def summarise(rows: list[dict]) -> None:
                     "direct_send": direct,
                     "rounds": len(runs),
                     "latency_ms": {
-                        k: round(median([r["latency_ms"][k] for r in runs]), 2)
+                        k: round(
+                            statistics.median([r["latency_ms"][k] for r in runs]), 2
+                        )
                         for k in ("first", "p50", "p95", "p99")
                     },
                     "delivered_pct": round(
-                        median([r["delivered_pct"] for r in runs]), 2
+                        statistics.median([r["delivered_pct"] for r in runs]), 2
                     ),
                     "post_ms_median": round(
-                        median([r["post_ms_median"] or 0 for r in runs]), 2
+                        statistics.median([r["post_ms_median"] or 0 for r in runs]), 2
                     ),
                     "memory_per_idle_connection_kib": round(
-                        median([r["memory_per_idle_connection_kib"] for r in runs]), 1
+                        statistics.median(
+                            [r["memory_per_idle_connection_kib"] for r in runs]
+                        ),
+                        1,
                     ),
                     "loaded_machine": runs[0]["loaded_machine"],
                 }

@@ -57,7 +57,18 @@ EXPIRE_EVERY_SECONDS = 1.0
 Sink = Callable[[dict[str, Any]], bool]
 
 
-class LocalFanoutLayer(InMemoryChannelLayer):
+class DeliveryCounts:
+    """What a layer did with the group messages of this process (reported by
+    /healthz/ready): written straight to a socket, queued for a consumer's
+    task, dropped (a tab too far behind)."""
+
+    pushed = queued = dropped = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"pushed": self.pushed, "queued": self.queued, "dropped": self.dropped}
+
+
+class LocalFanoutLayer(DeliveryCounts, InMemoryChannelLayer):
     """In-memory layer whose group send costs O(members), not O(members²)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -68,12 +79,6 @@ class LocalFanoutLayer(InMemoryChannelLayer):
         self._next_sweep = 0.0
         self.dropped = 0
         self.sinks: dict[str, tuple[Sink, asyncio.AbstractEventLoop]] = {}
-        self.pushed = self.queued = 0
-
-    def counts(self) -> dict[str, int]:
-        """Group messages this process wrote straight to a socket, queued for a
-        consumer's task, and dropped (a tab too far behind)."""
-        return {"pushed": self.pushed, "queued": self.queued, "dropped": self.dropped}
 
     def set_sink(self, channel: str, sink: Sink | None) -> None:
         """Offer (or, with None, withdraw) a channel's sink; called on the loop
@@ -137,7 +142,7 @@ class _Channel:
         self.sink_loop: asyncio.AbstractEventLoop | None = None
 
 
-class RedisFanoutLayer(BaseChannelLayer):
+class RedisFanoutLayer(DeliveryCounts, BaseChannelLayer):
     """Groups over Redis pub/sub, one subscriber thread per process.
 
     CONFIG: `hosts` (a list with one Redis URL), `prefix`, `capacity` (messages
@@ -175,7 +180,6 @@ class RedisFanoutLayer(BaseChannelLayer):
         self._catch_up_from: float | None = None
         self._alive_at = time.time()
         self.dropped = 0
-        self.pushed = self.queued = 0
         # "starting" until the subscriber first connects, then "up" or "down".
         self.state = "starting"
 
@@ -213,11 +217,6 @@ class RedisFanoutLayer(BaseChannelLayer):
         if target is None:
             return  # not a channel of this process: Agora sends none of those
         self._deliver([target], message)
-
-    def counts(self) -> dict[str, int]:
-        """Group messages this process wrote straight to a socket, queued for a
-        consumer's task, and dropped (a tab too far behind)."""
-        return {"pushed": self.pushed, "queued": self.queued, "dropped": self.dropped}
 
     def set_sink(self, channel: str, sink: Sink | None) -> None:
         """Offer (or, with None, withdraw) a channel's sink; it is called on the
