@@ -145,6 +145,8 @@ if env.str("DATABASE_URL", default=""):
             **SQLITE_OPTIONS,
             **DATABASES["default"].get("OPTIONS", {}),
         }
+        # Django's SQLite backend, with connections kept between requests.
+        DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Under Daphne each request's sync code runs in a thread of its own, so
         # persistent per-thread connections pile up until PostgreSQL refuses more
@@ -162,7 +164,9 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with connections kept between requests
+            # (config/sqlite_backend/base.py).
+            "ENGINE": "config.sqlite_backend",
             "NAME": SQLITE_PATH,
             "OPTIONS": SQLITE_OPTIONS,
         }
