@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     F,
@@ -12,6 +13,7 @@ from django.db.models import (
     Subquery,
 )
 
+from live import versions
 from moderation.models import Visibility
 
 from .models import ForumPage, Post, ReadState, Thread
@@ -41,6 +43,33 @@ def forum_threads(
     if sort == "unanswered":
         qs = qs.filter(post_count__lte=1)
     return with_unread(qs, user)
+
+
+# A count kept under a version (a newer version retires it sooner).
+COUNT_SECONDS = 300
+
+
+def forum_thread_count(forum: ForumPage, user: Any, sort: str = "latest") -> int:
+    """How many of `forum_threads(forum, user, sort)` there are, without counting
+    the forum again for every reader: the published threads are counted once per
+    version of the pages (live.versions: every new, hidden or deleted thread moves
+    it) and kept in the cache; a signed-in reader's own waiting or hidden threads
+    are added by the author index. The OR of `visible_to` made a signed-in count
+    scan the whole forum (2 ms at 10,000 threads on SQLite, every page view)."""
+    threads = Thread.objects.filter(forum=forum)
+    if sort == "unanswered":
+        threads = threads.filter(post_count__lte=1)
+    key = f"forums:count:{forum.pk}:{sort == 'unanswered'}:{versions.current()}"
+    published = cache.get(key)
+    if published is None:
+        published = threads.filter(visibility=Visibility.PUBLISHED).count()
+        cache.set(key, published, COUNT_SECONDS)
+    if user is None or not user.is_authenticated:
+        return int(published)
+    own = threads.filter(
+        author_id=user.pk, visibility__in=[Visibility.PENDING, Visibility.HIDDEN]
+    ).count()
+    return int(published) + own
 
 
 def with_unread(qs: QuerySet[Thread], user: Any) -> QuerySet[Thread]:

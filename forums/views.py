@@ -23,10 +23,13 @@ from .actions import DiscussionRefused
 from .forms import EditPostForm, ReplyForm, StartThreadForm
 from .models import ForumPage, Post, PostLike, Thread, ThreadFollow
 from .permissions import can_read_thread, forum_is_readable, is_forum_staff
-from .queries import SORTS, forum_threads
+from .queries import SORTS, forum_thread_count, forum_threads
 
 THREADS_PER_PAGE = 25
 POSTS_PER_PAGE = 30
+# What a discussion page reads of each post besides its shared article
+# (forums/includes/post.html, reader_kind, the unread marker).
+POST_LIST_FIELDS = ("id", "thread", "author", "reply_to", "visibility", "deleted_at")
 
 
 # ---------------------------------------------------------------------------
@@ -41,9 +44,9 @@ def forum_page_context(
     sort = request.GET.get("sort", "latest")
     if sort not in SORTS:
         sort = "latest"
-    threads = Paginator(forum_threads(forum, user, sort), THREADS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(forum_threads(forum, user, sort), THREADS_PER_PAGE)
+    paginator.count = forum_thread_count(forum, user, sort)  # type: ignore[misc]
+    threads = paginator.get_page(request.GET.get("page"))
     threads.object_list = list(threads.object_list)
     thread_rows(threads.object_list)
     refusal = ""
@@ -80,11 +83,10 @@ def discussion_context(
 ) -> dict[str, Any]:
     """What forums/includes/discussion.html needs; see forums.hosts.discussion_context."""
     user = request.user
-    qs = (
-        thread.posts.visible_to(user)
-        .select_related("author", "reply_to__author")
-        .order_by("id")
-    )
+    # Only what the list itself needs: each post's article (author, body, the
+    # post it answers) comes from the shared fragments, and is read in full
+    # only for the articles not in the cache (post_articles).
+    qs = thread.posts.visible_to(user).only(*POST_LIST_FIELDS).order_by("id")
     posts: Page = Paginator(qs, POSTS_PER_PAGE).get_page(
         page_number if page_number is not None else request.GET.get("page")
     )
@@ -147,23 +149,29 @@ def shared_fragments(
     variant: Callable[[Any], str] = lambda item: "",
     extra: dict[str, Any] | None = None,
     context: Callable[[Any], dict[str, Any]] | None = None,
+    full: Callable[[list[Any]], dict[Any, Any]] | None = None,
 ) -> None:
     """Give each item `attr`: `template` rendered with the item as `name`, cached
     under the pages' version (live.versions: any edit, deletion, decision or new
     post moves it), the language and the item's `variant` (what differs between
     readers, if anything). One cache read for the page's items; only the missing
     ones are rendered, with `extra` and the item's `context` besides. The template
-    must show nothing that depends on who reads beyond what the variant names."""
+    must show nothing that depends on who reads beyond what the variant names.
+    `full`, when the items were read with only some of their fields, reads the
+    missing ones in full (by pk, in one query) for rendering."""
     if not items:
         return
     prefix = f"forums:{attr}:{get_language()}:{versions.current()}:"
     keys = [f"{prefix}{item.pk}:{variant(item)}" for item in items]
     found = cache.get_many(keys)
+    whole: dict[Any, Any] = {}
+    if full is not None and len(found) < len(keys):
+        whole = full([i for i, k in zip(items, keys, strict=True) if k not in found])
     missing = {}
     for item, key in zip(items, keys, strict=True):
         html = found.get(key)
         if html is None:
-            values = {**(extra or {}), name: item}
+            values = {**(extra or {}), name: whole.get(item.pk, item)}
             if context is not None:
                 values.update(context(item))
             html = render_to_string(template, values)
@@ -199,7 +207,16 @@ def post_articles(
         variant=lambda post: f"{post.reader}:{int(thread.locked)}",
         extra={"thread": thread},
         context=lambda post: {"reader": post.reader},
+        full=_whole_posts,
     )
+
+
+def _whole_posts(posts: list[Post]) -> dict[int, Post]:
+    """Posts read with only the list's fields (discussion_context), in full."""
+    deferred = [post.pk for post in posts if post.get_deferred_fields()]
+    if not deferred:
+        return {}
+    return Post.objects.select_related("author", "reply_to__author").in_bulk(deferred)
 
 
 def thread_rows(threads: list[Thread]) -> None:
