@@ -113,6 +113,7 @@ def test_groups_agree_with_polis_on_real_conversation(data_dir):
         "divisive",
         "stability",
         "min_votes",
+        "warm_start",
     }
     pv = read_participants_votes(folder / "participants-votes.csv")
     ref = {p: g for p, g in pv.group_ids.items() if g is not None}
