@@ -371,9 +371,18 @@ def scenario_opinions(data: Path) -> None:
         )
         pv = read_participants_votes(folder / "participants-votes.csv")
         few = [p for p in ref if pv.n_votes.get(p, 0) < result.min_votes]
+        t_cold = time.perf_counter()
         stability, draw_ks = rerun_on_draws(
             matrix, result, draws=10, exclude_comments=excluded
         )
+        secs_cold = (time.perf_counter() - t_cold) / 10
+        # The same 10 draws, each started from the full run's groups: yesterday's
+        # report -> today's with a few participants changed.
+        t_warm = time.perf_counter()
+        warm, warm_ks = rerun_on_draws(
+            matrix, result, draws=10, exclude_comments=excluded, warm=True
+        )
+        secs_warm = (time.perf_counter() - t_warm) / 10
         record: dict[str, Any] = {}
         if ari < 0.85:
             record["shortfall"] = polis_shortfall(result, ref, pv.n_votes)
@@ -396,11 +405,16 @@ def scenario_opinions(data: Path) -> None:
                 "stability_ari_95pct_mean_of_10": round(float(np.mean(stability)), 4),
                 "stability_ari_95pct_min": round(float(np.min(stability)), 4),
                 "k_on_95pct_draws": draw_ks,
+                "stability_warm_ari_95pct_mean_of_10": round(float(np.mean(warm)), 4),
+                "stability_warm_ari_95pct_min": round(float(np.min(warm)), 4),
+                "k_on_95pct_draws_warm": warm_ks,
                 "stability_inside_pipeline": result.stability,
                 "consensus": list(result.consensus[:3]),
                 "divisive": list(result.divisive[:3]),
                 "seconds": round(secs, 2),
                 "seconds_opinion_groups": round(secs_pipeline, 2),
+                "seconds_per_draw_cold": round(secs_cold, 2),
+                "seconds_per_draw_warm": round(secs_warm, 2),
                 **record,
             }
         )

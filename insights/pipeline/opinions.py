@@ -584,11 +584,14 @@ def rerun_on_draws(
     share: float = STABILITY_SHARE,
     seed: int = 0,
     exclude_comments: Collection[str] = (),
+    warm: bool = False,
 ) -> tuple[list[float], list[int]]:
     """The whole method (projection included) re-run on `draws` random `share`s of
     the participants: per draw, the ARI against `full` on the participants both
     place, and the number of groups found. What a planner asks of the groups:
-    would a few voters fewer have given other groups?"""
+    would a few voters fewer have given other groups? With ``warm`` each re-run
+    starts from ``full``'s groups (``previous``), as a report re-run the next
+    day starts from yesterday's: the same draws either way."""
     ids = matrix.participant_ids
     rng = np.random.default_rng(seed)
     scores, ks = [], []
@@ -598,7 +601,10 @@ def rerun_on_draws(
             [ids[i] for i in keep], matrix.comment_ids, matrix.values[keep]
         )
         again = opinion_groups(
-            sub, seed=int(rng.integers(1000)), exclude_comments=exclude_comments
+            sub,
+            seed=int(rng.integers(1000)),
+            exclude_comments=exclude_comments,
+            previous=full.assignments if warm else None,
         )
         ks.append(len(again.groups))
         both = [p for p in again.assignments if p in full.assignments]
