@@ -32,6 +32,7 @@ from .pipeline import (
     analyse_votes,
     opinion_groups_to_json,
 )
+from .pipeline.opinions import WARM_TOLERANCE
 
 Progress = Callable[[int, str], None]
 
@@ -390,6 +391,7 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
         )
         opinions = opinion_groups_to_json(groups, extended=True)
         opinions["silhouette"] = groups.silhouette
+        opinions["warm_tolerance"] = WARM_TOLERANCE
         opinions["n_voters"] = len(matrix.participant_ids)
         mentioned = {
             *opinions["consensus"],

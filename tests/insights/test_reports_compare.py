@@ -165,7 +165,7 @@ def test_opinion_groups_recover_a_planted_two_camp_split(
 
 
 def test_opinion_groups_keep_their_names_from_one_report_to_the_next(
-    planner, django_capture_on_commit_callbacks
+    client, planner, django_capture_on_commit_callbacks
 ):
     # An account older than every voter, who votes only after the first report:
     # numbering the voters in account order would have renamed all of them.
@@ -189,6 +189,14 @@ def test_opinion_groups_keep_their_names_from_one_report_to_the_next(
     assert {g["id"]: g["size"] for g in after["groups"]} == {a_id: 15, 1 - a_id: 23}
     for u in camps["a"] + camps["b"][:15]:
         assert after["participants"][name[u.pk]] == before[name[u.pk]]
+    # The page says the groups were started from the previous report's.
+    client.force_login(planner)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert "started from the previous report's groups" in page
+    assert "(within 2%)" in page
+    first_page = client.get(first.get_absolute_url()).content.decode()
+    assert "How these groups were found" in first_page
+    assert "started from the previous report's groups" not in first_page
 
 
 def test_stakeholder_group_is_optional_on_the_profile(client):
