@@ -292,10 +292,14 @@ def _choose_groups(
     returned, not assumed). With no candidate at all (too few participants to
     split), everyone is in one group.
 
-    With ``previous`` (each row's group in the previous run, -1 for none) and
-    two or more previous groups among the rows, the split with that many
-    groups is replaced by the warm-started one when it is as good (see
-    ``_warm_split``) before k is chosen.
+    With ``previous`` (each row's group in the previous run, -1 for none)
+    holding as many groups among the rows as the k chosen, that split is
+    replaced by the warm-started one when it is as good (see
+    ``_warm_split``). k itself is chosen on the cold splits: a warm split
+    with a lower silhouette does not change the number of groups (keeping
+    the previous k instead, as Pol.is's smoother does, held
+    affordable-housing at three groups over all its runs; see
+    docs/insights-cli.md).
     """
     n_distinct = len(np.unique(np.round(points, 8), axis=0))
     min_size = min_group_size(len(points))
@@ -310,21 +314,16 @@ def _choose_groups(
         tried.append((k, float(silhouette_score(points, labels)), labels))
     if not tried:
         return np.zeros(len(points), dtype=np.int64), None, None, False
-    warm_k = None
-    if previous is not None and (previous >= 0).any():
-        k_prev = len(np.unique(previous[previous >= 0]))
-        for i, (k, _, cold) in enumerate(tried):
-            if k != k_prev:
-                continue
-            warm = _warm_split(points, previous, cold, min_size)
-            if warm is not None:
-                tried[i] = (k, float(silhouette_score(points, warm)), warm)
-                warm_k = k
     top = max(t[1] for t in tried)
     floor = top * SILHOUETTE_SHARE if top > 0 else top
     k, score, labels = min((t for t in tried if t[1] >= floor), key=lambda t: t[0])
+    warm = None
+    if previous is not None and len(np.unique(previous[previous >= 0])) == k:
+        warm = _warm_split(points, previous, labels, min_size)
+    if warm is not None:
+        labels, score = warm, float(silhouette_score(points, warm))
     stable = subsample_stability(points, labels, k, seed)
-    return labels.astype(np.int64), score, stable, k == warm_k
+    return labels.astype(np.int64), score, stable, warm is not None
 
 
 def _polis_projection(
@@ -391,12 +390,12 @@ def opinion_groups(
     (fewer than 6 participants, say) everyone is in group 0.
 
     ``previous``: the previous run's groups (participant id -> group id), as
-    a report re-run on new votes has them. With two or more of its groups
-    among the participants placed now, k-means is started from the centres of
-    their members (see ``_warm_split``) and that split stands in for the cold
-    one with as many groups when it is admissible and within
-    ``WARM_TOLERANCE`` of its sum of squares; otherwise the cold groups, as
-    without ``previous``. Either way the group ids then follow the previous
+    a report re-run on new votes has them. When the number of groups chosen
+    (on the cold splits, as without ``previous``) is the number of previous
+    groups among the participants placed now, k-means is started from the
+    centres of their members (see ``_warm_split``) and that split stands in
+    for the cold one when it is admissible and within ``WARM_TOLERANCE`` of
+    its sum of squares; otherwise the cold groups. Either way the group ids then follow the previous
     ones (matched by most members in common) instead of the sizes, so group
     0 stays group 0. Ids or groups that do not fit (not a whole number, a
     participant not placed now) are ignored.
