@@ -17,6 +17,9 @@ base cluster, and the minimum group size keeps a far-out voter from being a
 group of their own. The same votes and seed always give the same groups,
 whatever the order of the rows. Then the groups' stability when 5 % of the
 voters are left out, and representative, consensus and divisive comments.
+Given the previous run's groups, k-means starts from them and keeps them
+when they fit the votes nearly as well as the cold split (``previous``), so
+that a re-run report does not turn its groups for a few voters.
 """
 
 from __future__ import annotations
