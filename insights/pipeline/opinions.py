@@ -398,10 +398,10 @@ def opinion_groups(
     groups among the participants placed now, k-means is started from the
     centres of their members (see ``_warm_split``) and that split stands in
     for the cold one when it is admissible and within ``WARM_TOLERANCE`` of
-    its sum of squares; otherwise the cold groups. Either way the group ids then follow the previous
-    ones (matched by most members in common) instead of the sizes, so group
-    0 stays group 0. Ids or groups that do not fit (not a whole number, a
-    participant not placed now) are ignored.
+    its sum of squares; otherwise the cold groups. Either way the group ids
+    then follow the previous ones (matched by most members in common)
+    instead of the sizes, so group 0 stays group 0. Ids or groups that do not
+    fit (not a whole number, a participant not placed now) are ignored.
 
     Representative comments per group: votes in the group differ
     from everyone else's (Pol.is repness: pseudocounted rate and ratio, both
