@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import re
 import resource
@@ -45,11 +46,13 @@ from insights.pipeline import (  # noqa: E402 - needs the path above
     analyse_texts,
     backend_name,
     comments_to_documents,
+    last_votes,
     load_encoder,
     opinion_groups,
     read_comments,
     read_last_votes,
     read_participants_votes,
+    read_votes,
     votes_to_matrix,
 )
 from insights.pipeline.opinions import rerun_on_draws  # noqa: E402
@@ -344,6 +347,68 @@ def polis_shortfall(
     }
 
 
+def _agreement(a: Any, b: Any) -> float:
+    both = [p for p in a.assignments if p in b.assignments]
+    return float(
+        adjusted_rand_score(
+            [a.assignments[p] for p in both], [b.assignments[p] for p in both]
+        )
+    )
+
+
+def _sum_of_squares(result: Any) -> float:
+    pids = list(result.coordinates)
+    points = np.array([result.coordinates[p] for p in pids])
+    labels = np.array([result.assignments[p] for p in pids])
+    return float(
+        sum(
+            ((points[labels == g] - points[labels == g].mean(0)) ** 2).sum()
+            for g in set(labels.tolist())
+        )
+    )
+
+
+def runs_as_votes_arrive(
+    folder: Path, comment_ids: list[str], excluded: set[str], steps: int = 9
+) -> dict[str, Any]:
+    """The report re-run as the votes arrived: the vote log by time, cut at 60 %
+    to 100 % of the votes, each run cold and each started from the run before
+    (warm). Per conversation: agreement (ARI) of each run with the one before,
+    how much more the kept warm split's sum of squares was than the cold one's
+    (what WARM_TOLERANCE must allow), and the last run against the cold one."""
+    log = sorted(read_votes(folder / "votes.csv"), key=lambda v: v.timestamp or 0)
+    cold_runs, warm_runs, ratios = [], [], []
+    for share in np.linspace(0.6, 1.0, steps):
+        matrix = votes_to_matrix(
+            last_votes(log[: int(share * len(log))]), comment_ids=comment_ids
+        )
+        cold = opinion_groups(matrix, exclude_comments=excluded)
+        warm = opinion_groups(
+            matrix,
+            exclude_comments=excluded,
+            previous=warm_runs[-1].assignments if warm_runs else None,
+        )
+        if warm.warm_start:
+            ratios.append(_sum_of_squares(warm) / _sum_of_squares(cold))
+        cold_runs.append(cold)
+        warm_runs.append(warm)
+    cold_next = [_agreement(a, b) for a, b in itertools.pairwise(cold_runs)]
+    warm_next = [_agreement(a, b) for a, b in itertools.pairwise(warm_runs)]
+    return {
+        "arrival_k_cold": [len(r.groups) for r in cold_runs],
+        "arrival_k_warm": [len(r.groups) for r in warm_runs],
+        "arrival_ari_with_run_before_cold_mean": round(float(np.mean(cold_next)), 3),
+        "arrival_ari_with_run_before_cold_min": round(float(np.min(cold_next)), 3),
+        "arrival_ari_with_run_before_warm_mean": round(float(np.mean(warm_next)), 3),
+        "arrival_ari_with_run_before_warm_min": round(float(np.min(warm_next)), 3),
+        "arrival_warm_kept": sum(r.warm_start for r in warm_runs),
+        "arrival_warm_sum_of_squares_over_cold_max": round(max(ratios, default=1.0), 4),
+        "arrival_last_run_warm_vs_cold_ari": round(
+            _agreement(warm_runs[-1], cold_runs[-1]), 3
+        ),
+    }
+
+
 def scenario_opinions(data: Path) -> None:
     for conv in CONVERSATIONS:
         folder = data / "polis" / conv
@@ -371,10 +436,21 @@ def scenario_opinions(data: Path) -> None:
         )
         pv = read_participants_votes(folder / "participants-votes.csv")
         few = [p for p in ref if pv.n_votes.get(p, 0) < result.min_votes]
+        t_cold = time.perf_counter()
         stability, draw_ks = rerun_on_draws(
             matrix, result, draws=10, exclude_comments=excluded
         )
-        record: dict[str, Any] = {}
+        secs_cold = (time.perf_counter() - t_cold) / 10
+        # The same 10 draws, each started from the full run's groups: yesterday's
+        # report -> today's with a few participants changed.
+        t_warm = time.perf_counter()
+        warm, warm_ks = rerun_on_draws(
+            matrix, result, draws=10, exclude_comments=excluded, warm=True
+        )
+        secs_warm = (time.perf_counter() - t_warm) / 10
+        record: dict[str, Any] = runs_as_votes_arrive(
+            folder, [c.comment_id for c in comments], excluded
+        )
         if ari < 0.85:
             record["shortfall"] = polis_shortfall(result, ref, pv.n_votes)
         emit(
@@ -396,11 +472,16 @@ def scenario_opinions(data: Path) -> None:
                 "stability_ari_95pct_mean_of_10": round(float(np.mean(stability)), 4),
                 "stability_ari_95pct_min": round(float(np.min(stability)), 4),
                 "k_on_95pct_draws": draw_ks,
+                "stability_warm_ari_95pct_mean_of_10": round(float(np.mean(warm)), 4),
+                "stability_warm_ari_95pct_min": round(float(np.min(warm)), 4),
+                "k_on_95pct_draws_warm": warm_ks,
                 "stability_inside_pipeline": result.stability,
                 "consensus": list(result.consensus[:3]),
                 "divisive": list(result.divisive[:3]),
                 "seconds": round(secs, 2),
                 "seconds_opinion_groups": round(secs_pipeline, 2),
+                "seconds_per_draw_cold": round(secs_cold, 2),
+                "seconds_per_draw_warm": round(secs_warm, 2),
                 **record,
             }
         )

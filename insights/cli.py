@@ -63,6 +63,31 @@ def read_text_rows(
     return docs
 
 
+def read_previous_groups(path: Path) -> dict[str, int]:
+    """The ``participants`` map (participant id -> group id) of an earlier
+    ``analyse_votes`` result, to start the groups from."""
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise CommandError(f"{path}: not UTF-8 text.") from None
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            f"{path}: not JSON ({error.msg}, line {error.lineno})."
+        ) from None
+    participants = data.get("participants") if isinstance(data, dict) else None
+    if not isinstance(participants, dict):
+        raise CommandError(
+            f'{path}: no "participants" map; give a file written by analyse_votes.'
+        )
+    return {
+        str(p): g
+        for p, g in participants.items()
+        if isinstance(g, int) and not isinstance(g, bool)
+    }
+
+
 def write_json(data: dict[str, Any], out: Path) -> None:
     try:
         out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -7,6 +7,8 @@ insights.tasks wires the callback and the outcome to the actions that write.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +32,7 @@ from .pipeline import (
     analyse_votes,
     opinion_groups_to_json,
 )
+from .pipeline.opinions import WARM_TOLERANCE
 
 Progress = Callable[[int, str], None]
 
@@ -119,8 +123,28 @@ def read_documents(
     return docs, groups
 
 
-def read_vote_matrix(idea_ids: list[str]) -> tuple[VoteMatrix, dict[str, str]]:
-    """Participant x idea votes, participants pseudonymised as "p1", "p2"...
+def voter_pseudonym(campaign_id: int, user_id: int) -> str:
+    """A voter's name in a campaign's stored reports.
+
+    The same in every report of the campaign, so a report can start from the
+    previous one's opinion groups (numbering the voters 1, 2, ... shifted all
+    the names after the first vote of an older account); unrelated across
+    campaigns; and not the account id: a keyed hash (HMAC-SHA256 with
+    SECRET_KEY). A new SECRET_KEY gives new names, and the next report starts
+    its groups afresh.
+    """
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"insights-voter:{campaign_id}:{user_id}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    return f"v{digest[:16]}"
+
+
+def read_vote_matrix(
+    idea_ids: list[str], campaign_id: int
+) -> tuple[VoteMatrix, dict[str, str]]:
+    """Participant x idea votes, participants named by ``voter_pseudonym``.
 
     Returns the matrix and each pseudonym's declared stakeholder group; the
     stored report never holds account ids of voters.
@@ -132,17 +156,20 @@ def read_vote_matrix(idea_ids: list[str]) -> tuple[VoteMatrix, dict[str, str]]:
         .values_list("user_id", "idea_id", "choice", "user__stakeholder_group")
     )
     participants: dict[int, int] = {}
+    names: list[str] = []
     groups: dict[str, str] = {}
     cells: list[tuple[int, int, int]] = []
     for user_id, idea_id, choice, group in rows.iterator(chunk_size=5000):
         row = participants.setdefault(user_id, len(participants))
-        groups[f"p{row + 1}"] = group or ""
+        if row == len(names):
+            names.append(voter_pseudonym(campaign_id, user_id))
+        groups[names[row]] = group or ""
         cells.append((row, column[str(idea_id)], choice))
     values = np.full((len(participants), len(idea_ids)), np.nan)
     for row, col, choice in cells:
         values[row, col] = choice
     matrix = VoteMatrix(
-        participant_ids=[f"p{i + 1}" for i in range(len(participants))],
+        participant_ids=names,
         comment_ids=list(idea_ids),
         values=values,
     )
@@ -298,6 +325,14 @@ def _compare(
     }
 
 
+def previous_opinion_groups(previous: InsightReport | None) -> dict[str, Any] | None:
+    """The opinion groups (voter pseudonym -> group id) of ``previous``, for
+    the next report to start from; None when it has none."""
+    opinions = (previous.results or {}).get("opinions") if previous else None
+    members = opinions.get("participants") if isinstance(opinions, dict) else None
+    return members if isinstance(members, dict) and members else None
+
+
 def previous_report(report: InsightReport) -> InsightReport | None:
     return (
         InsightReport.objects.succeeded()
@@ -343,11 +378,20 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
     text = analysis.to_json(extended=True)
     opinions: dict[str, Any] | None = None
     voter_groups: dict[str, str] = {}
+    previous = previous_report(report)
     if campaign.uses_votes and docs:
-        matrix, voter_groups = read_vote_matrix([d.id for d in docs])
-        groups = analyse_votes(matrix, seed=seed, min_votes=min(7, len(docs)))
+        matrix, voter_groups = read_vote_matrix([d.id for d in docs], campaign.pk)
+        # Yesterday's groups stay today's where today's votes allow: a planner
+        # who re-runs the report should not see the groups turn for a few votes.
+        groups = analyse_votes(
+            matrix,
+            seed=seed,
+            min_votes=min(7, len(docs)),
+            previous=previous_opinion_groups(previous),
+        )
         opinions = opinion_groups_to_json(groups, extended=True)
         opinions["silhouette"] = groups.silhouette
+        opinions["warm_tolerance"] = WARM_TOLERANCE
         opinions["n_voters"] = len(matrix.participant_ids)
         mentioned = {
             *opinions["consensus"],
@@ -367,7 +411,6 @@ def run(report: InsightReport, progress: Progress) -> Outcome:
         campaign, analysis.assignments, idea_groups, opinions, voter_groups
     )
     step("segments")
-    previous = previous_report(report)
     comparison = _compare(
         report, previous, docs, analysis.assignments, text["clusters"]
     )

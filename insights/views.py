@@ -308,6 +308,8 @@ def _opinions_context(
         "n_grouped": len(opinions.get("participants") or {}),
         "min_votes": opinions.get("min_votes", 7),
         "stability": opinions.get("stability"),
+        "warm_start": bool(opinions.get("warm_start")),
+        "warm_tolerance": round(100 * (opinions.get("warm_tolerance") or 0)),
     }
 
 

@@ -9,7 +9,7 @@ group ids are integers numbered by decreasing size from 0.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -298,10 +298,16 @@ def analyse_votes(
     seed: int = 0,
     exclude_comments: Collection[str] = (),
     min_votes: int = 7,
+    previous: Mapping[str, int] | None = None,
 ) -> OpinionGroups:
-    """Opinion groups of a vote matrix (see :func:`opinions.opinion_groups`)."""
+    """Opinion groups of a vote matrix (see :func:`opinions.opinion_groups`);
+    ``previous`` is the previous run's ``participants`` map, to start from."""
     return opinion_groups(
-        matrix, seed=seed, min_votes=min_votes, exclude_comments=exclude_comments
+        matrix,
+        seed=seed,
+        min_votes=min_votes,
+        exclude_comments=exclude_comments,
+        previous=previous,
     )
 
 
@@ -336,6 +342,7 @@ def opinion_groups_to_json(
     out: dict[str, Any] = {
         "groups": groups,
         "stability": None if result.stability is None else round(result.stability, 3),
+        "warm_start": result.warm_start,
         "min_votes": result.min_votes,
         "participants": dict(result.assignments),
         "consensus": list(result.consensus),
@@ -354,12 +361,15 @@ def analyse_votes_json(
     participants_votes_csv: str | Path | None = None,
     seed: int = 0,
     extended: bool = False,
+    previous: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Opinion groups from a Pol.is export as the ``analyse_votes`` JSON.
 
     Votes come from ``votes_csv`` (last vote per voter and comment wins) when
     given, else from ``participants_votes_csv``. Comments moderated out
-    (``moderated == -1``) are left out of the analysis.
+    (``moderated == -1``) are left out of the analysis. ``previous``: the
+    ``participants`` map of an earlier result, to keep its groups and ids
+    where the votes allow (see :func:`opinions.opinion_groups`).
     """
     comments = read_comments(comments_csv)
     comment_ids = [c.comment_id for c in comments]
@@ -370,7 +380,9 @@ def analyse_votes_json(
     else:
         raise ValueError("give votes_csv or participants_votes_csv")
     excluded = {c.comment_id for c in comments if c.moderated < 0}
-    result = analyse_votes(matrix, seed=seed, exclude_comments=excluded)
+    result = analyse_votes(
+        matrix, seed=seed, exclude_comments=excluded, previous=previous
+    )
     return opinion_groups_to_json(result, extended=extended)
 
 

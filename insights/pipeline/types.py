@@ -166,3 +166,6 @@ class OpinionGroups:
     # Mean ARI of the groups against re-runs on 95 % of the voters (10 draws).
     stability: float | None = None
     min_votes: int = 7  # voters with fewer votes were left out
+    # The groups were started from the previous run's (``previous`` given and
+    # the warm-started split kept); False for the cold least-squares groups.
+    warm_start: bool = False

@@ -57,11 +57,51 @@ def test_analyse_votes_reads_a_polis_export(tmp_path):
         "divisive",
         "stability",
         "min_votes",
+        "warm_start",
     }
     assert len(result["groups"]) >= 2
     assert sum(g["size"] for g in result["groups"]) == len(result["participants"])
     group_ids = {g["id"] for g in result["groups"]}
     assert set(result["participants"].values()) <= group_ids
+    assert result["warm_start"] is False
+
+
+def test_analyse_votes_starts_from_a_previous_result(tmp_path):
+    # Yesterday's groups with their ids swapped: today's run keeps yesterday's
+    # names (group 0 stays group 0) and reports that it started from them.
+    folder = DATA / "bg2050-volunteers"
+    args = [
+        "analyse_votes",
+        "--comments",
+        str(folder / "comments.csv"),
+        "--participants-votes",
+        str(folder / "participants-votes.csv"),
+    ]
+    call_command(*args, "--out", str(tmp_path / "cold.json"))
+    cold = json.loads((tmp_path / "cold.json").read_text())
+    swapped = {p: 1 - g for p, g in cold["participants"].items()}
+    (tmp_path / "before.json").write_text(json.dumps({"participants": swapped}))
+    call_command(
+        *args,
+        "--previous",
+        str(tmp_path / "before.json"),
+        "--out",
+        str(tmp_path / "warm.json"),
+    )
+    warm = json.loads((tmp_path / "warm.json").read_text())
+    assert warm["warm_start"] is True
+    assert warm["participants"] == swapped
+
+    (tmp_path / "bad.json").write_text('{"groups": []}')
+    with pytest.raises(CommandError, match='no "participants" map'):
+        call_command(
+            *args,
+            "--previous",
+            str(tmp_path / "bad.json"),
+            "--out",
+            str(tmp_path / "x"),
+        )
+    assert not (tmp_path / "x").exists()
 
 
 @pytest.mark.parametrize(

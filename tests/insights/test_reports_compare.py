@@ -11,6 +11,7 @@ from django.utils import timezone
 from ideas.models import Vote
 from insights import actions
 from insights.models import IdeaAssignment, InsightReport, ReportStatus
+from insights.runner import voter_pseudonym
 from live.models import Event
 from tests.factories import IdeaFactory, PlannerFactory, UserFactory, make_campaign
 
@@ -137,10 +138,14 @@ def test_opinion_groups_recover_a_planted_two_camp_split(
 
     opinions = report.results["opinions"]
     assert len(opinions["groups"]) == 2
-    # Voters are pseudonymised p1..pN in account order: camp a first.
+    # Voters are pseudonymised: a keyed hash of the campaign and the account.
     n = len(camps["a"])
-    groups_a = {opinions["participants"][f"p{i + 1}"] for i in range(n)}
-    groups_b = {opinions["participants"][f"p{n + i + 1}"] for i in range(n)}
+    groups_a = {
+        opinions["participants"][voter_pseudonym(campaign.pk, u.pk)] for u in camps["a"]
+    }
+    groups_b = {
+        opinions["participants"][voter_pseudonym(campaign.pk, u.pk)] for u in camps["b"]
+    }
     assert len(groups_a) == 1 and len(groups_b) == 1 and groups_a != groups_b
     assert str(shared.pk) in opinions["consensus"]
     assert set(opinions["divisive"]) & {str(i.pk) for i in ideas}
@@ -157,6 +162,41 @@ def test_opinion_groups_recover_a_planted_two_camp_split(
     assert "How these groups were found" in page and "Stability:" in page
     # The camps declared stakeholder groups: the page breaks figures down by them.
     assert "By stakeholder group" in page and "Business" in page
+
+
+def test_opinion_groups_keep_their_names_from_one_report_to_the_next(
+    client, planner, django_capture_on_commit_callbacks
+):
+    # An account older than every voter, who votes only after the first report:
+    # numbering the voters in account order would have renamed all of them.
+    late = UserFactory(stakeholder_group="resident")
+    campaign, ideas, shared, camps = _vote_campaign_with_two_camps()
+    first = run_analysis(django_capture_on_commit_callbacks, planner, campaign)
+    before = first.results["opinions"]["participants"]
+    name = {u.pk: voter_pseudonym(campaign.pk, u.pk) for c in camps.values() for u in c}
+    (a_id,) = {before[name[u.pk]] for u in camps["a"]}
+    assert first.results["opinions"]["warm_start"] is False
+
+    # Camp b grows past camp a: numbered by size, camp b would now be group 0.
+    for voter in [late] + [UserFactory() for _ in range(7)]:
+        camps["b"].append(voter)
+        for i, idea in enumerate(ideas):
+            Vote.objects.create(user=voter, idea=idea, choice=-1 if i < 6 else 1)
+        Vote.objects.create(user=voter, idea=shared, choice=1)
+    second = run_analysis(django_capture_on_commit_callbacks, planner, campaign)
+    after = second.results["opinions"]
+    assert after["warm_start"] is True
+    assert {g["id"]: g["size"] for g in after["groups"]} == {a_id: 15, 1 - a_id: 23}
+    for u in camps["a"] + camps["b"][:15]:
+        assert after["participants"][name[u.pk]] == before[name[u.pk]]
+    # The page says the groups were started from the previous report's.
+    client.force_login(planner)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert "started from the previous report's groups" in page
+    assert "(within 2%)" in page
+    first_page = client.get(first.get_absolute_url()).content.decode()
+    assert "How these groups were found" in first_page
+    assert "started from the previous report's groups" not in first_page
 
 
 def test_stakeholder_group_is_optional_on_the_profile(client):

@@ -1,12 +1,13 @@
 """`manage.py analyse_votes --comments comments.csv (--votes votes.csv |
---participants-votes participants-votes.csv) --out OUT.json`: Pol.is-style opinion groups."""
+--participants-votes participants-votes.csv) [--previous EARLIER.json] --out OUT.json`:
+Pol.is-style opinion groups."""
 
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from insights.cli import write_json
+from insights.cli import read_previous_groups, write_json
 from insights.pipeline import analyse_votes_json
 
 
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         votes.add_argument("--votes", type=Path)
         votes.add_argument("--participants-votes", type=Path)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--previous",
+            type=Path,
+            help="An earlier result of this command on the same conversation: "
+            "its groups are kept, with their ids, where the votes allow.",
+        )
         parser.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,12 +36,16 @@ class Command(BaseCommand):
             path = options.get(key)
             if path is not None and not path.is_file():
                 raise CommandError(f"{path}: no such file.")
+        previous = None
+        if options.get("previous") is not None:
+            previous = read_previous_groups(options["previous"])
         try:
             result = analyse_votes_json(
                 options["comments"],
                 votes_csv=options["votes"],
                 participants_votes_csv=options["participants_votes"],
                 seed=options["seed"],
+                previous=previous,
             )
         except (KeyError, ValueError) as error:
             raise CommandError(
@@ -47,5 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(result['participants'])} participants in {len(result['groups'])} "
             f"opinion groups, {len(result['consensus'])} consensus and "
-            f"{len(result['divisive'])} divisive statements -> {options['out']}"
+            f"{len(result['divisive'])} divisive statements"
+            + (" (started from the previous groups)" if result["warm_start"] else "")
+            + f" -> {options['out']}"
         )
