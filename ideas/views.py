@@ -15,9 +15,12 @@ from django.core.paginator import Paginator
 from django.db.models import (
     BigIntegerField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -363,17 +366,29 @@ def _get_campaign(pk: int) -> CampaignPage:
     return campaign
 
 
-def _get_idea(request: HttpRequest, pk: int) -> Idea:
-    idea = get_object_or_404(
-        Idea.objects.select_related("campaign", "author", "thread"), pk=pk
-    )
+def _get_idea(request: HttpRequest, pk: int, *, with_viewer: bool = False) -> Idea:
+    """The idea, 404 unless `request.user` may see it. `with_viewer`: with the
+    viewer's support, vote and follow read in the same query (`viewer_supports`,
+    `viewer_vote`, `viewer_follows`)."""
+    ideas = Idea.objects.select_related("campaign", "author", "thread")
+    user = request.user
+    if with_viewer and user.is_authenticated:
+        mine = {"user_id": user.pk, "idea_id": OuterRef("pk")}
+        ideas = ideas.annotate(
+            viewer_supports=Exists(Support.objects.filter(**mine)),
+            viewer_vote=Subquery(
+                Vote.objects.filter(**mine).order_by("id").values("choice")[:1]
+            ),
+            viewer_follows=Exists(Follow.objects.filter(**mine)),
+        )
+    idea = get_object_or_404(ideas, pk=pk)
     if not idea.campaign.live or not idea.is_visible_to(request.user):
         raise Http404
     return idea
 
 
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    idea = _get_idea(request, pk)
+    idea = _get_idea(request, pk, with_viewer=True)
     campaign = idea.campaign
     user = request.user
     timeline = list(OfficialResponse.objects.filter(idea=idea).select_related("by"))
@@ -382,13 +397,9 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         report = Report.objects.filter(idea=idea).select_related("department").first()
     viewer: dict[str, Any] = {"supports": False, "vote": None, "follows": False}
     if user.is_authenticated:
-        viewer["supports"] = Support.objects.filter(user=user, idea=idea).exists()
-        viewer["vote"] = (
-            Vote.objects.filter(user=user, idea=idea)
-            .values_list("choice", flat=True)
-            .first()
-        )
-        viewer["follows"] = Follow.objects.filter(user=user, idea=idea).exists()
+        viewer["supports"] = idea.viewer_supports
+        viewer["vote"] = idea.viewer_vote
+        viewer["follows"] = idea.viewer_follows
     can_edit = can_withdraw = False
     if user.is_authenticated and idea.author_id == user.pk:
         try:

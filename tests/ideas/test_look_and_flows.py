@@ -184,3 +184,33 @@ def test_the_photo_survives_the_similar_ideas_check(client, tmp_path, settings):
     with Image.open(idea.photo.path) as stored:
         assert stored.size == (64, 48)
     assert not list((tmp_path / "idea-drafts").iterdir())
+
+
+def test_the_idea_page_shows_each_viewer_their_own_support_vote_and_follow(client):
+    """The viewer's support, vote and follow come with the idea in one query
+    (ideas.views._get_idea with_viewer): each reader sees theirs, no one else's."""
+    from ideas.actions import do_follow_idea, do_support_idea, do_vote_idea
+
+    idea = IdeaFactory()
+    fan, other = UserFactory(), UserFactory()
+    do_support_idea(fan, idea)
+    do_follow_idea(fan, idea)
+    client.force_login(fan)
+    mine = client.get(reverse("ideas:idea", args=[idea.pk])).content.decode()
+    assert "Withdraw my support" in mine and "Stop following" in mine
+    client.force_login(other)
+    theirs = client.get(reverse("ideas:idea", args=[idea.pk])).content.decode()
+    assert "Withdraw my support" not in theirs and "Stop following" not in theirs
+    assert "Follow this idea" in theirs
+
+    campaign, (statement, *_rest) = statements_campaign(1)
+    do_vote_idea(fan, statement, -1)
+    client.force_login(fan)
+    page = client.get(reverse("ideas:idea", args=[statement.pk])).content.decode()
+    chosen = re.findall(
+        r'class="button button--small button--chosen"[^>]*>([^<]+)<', page
+    )
+    assert chosen == ["Disagree"]
+    client.force_login(other)
+    page = client.get(reverse("ideas:idea", args=[statement.pk])).content.decode()
+    assert "button--chosen" not in page
