@@ -42,13 +42,6 @@ class _Pool:
             idle.append(conn)
             return True
 
-    def clear(self, name: str | None = None) -> None:
-        with self.lock:
-            names = [name] if name is not None else list(self.idle)
-            dropped = [c for n in names for c in self.idle.pop(n, [])]
-        for conn in dropped:
-            conn.close()
-
 
 pool = _Pool()
 
