@@ -6,15 +6,34 @@ and nothing published between rendering and connecting is lost.
 """
 
 from django import template
+from django.core.cache import cache
 from django.utils.html import format_html
 
+from .. import versions
 from ..models import Event
 
 register = template.Library()
 
 
 def current_cursor() -> int:
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    """The newest event id, read once per version of the pages and kept.
+
+    Every event moves the version when its transaction commits, so a cursor
+    kept under a version is never newer than what a page rendered under it
+    shows; it may be older (an event committed while the page was rendered),
+    and then the client is sent that event again, which live.js applies once
+    (an element already on the page is not added twice; counts are absolute).
+    Kept as long as a cached page (`AGORA_PAGE_CACHE_SECONDS`): in embedded
+    mode an event written by another process (the task worker) moves only that
+    process's version. A signed-in page no longer queries the event log for it."""
+    seconds = versions.page_seconds()
+    key = f"live:cursor:{versions.current()}"
+    cursor = cache.get(key) if seconds > 0 else None
+    if cursor is None:
+        cursor = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        if seconds > 0:
+            cache.set(key, cursor, seconds)
+    return int(cursor)
 
 
 @register.simple_tag

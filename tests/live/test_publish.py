@@ -59,3 +59,19 @@ def test_topic_registry_answers_only_for_registered_prefixes():
     assert not can_read(None, "unregistered.1")
     assert not can_read(None, "bad topic!")
     assert not can_read(None, "testtopic." + "x" * 200)
+
+
+def test_a_page_cursor_is_read_once_per_version_and_moves_with_each_event(
+    django_assert_num_queries,
+):
+    """`{% live_cursor %}` (live.templatetags.live.current_cursor) queries the
+    event log once per version of the pages: pages rendered meanwhile share it,
+    and the next page after an event commits carries that event's id."""
+    from live.templatetags.live import current_cursor
+
+    first = live.publish_on_commit("idea.3", "idea.supported", {"supports": 1})
+    assert current_cursor() == first.id
+    with django_assert_num_queries(0):
+        assert current_cursor() == first.id
+    second = live.publish_on_commit("idea.3", "idea.supported", {"supports": 2})
+    assert current_cursor() == second.id
