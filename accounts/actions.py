@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 import live
 
-from . import privacy
+from . import inbox, privacy
 from . import verification as vf
 from .models import (
     AccessCode,
@@ -174,6 +174,7 @@ def do_notify(
         notification = Notification.objects.create(
             recipient=recipient, actor=actor, kind=kind, text=text[:500], url=url
         )
+        inbox.changed_on_commit(recipient.pk)
         unread = Notification.objects.unread().filter(recipient=recipient).count()
         topic = user_topic(recipient.pk)
         with translation.override(recipient_language(recipient)):
@@ -208,6 +209,7 @@ def do_mark_notifications_read(
             qs = qs.filter(pk__in=notification_ids)
         count = qs.update(read_at=timezone.now())
         if count:
+            inbox.changed_on_commit(user.pk)
             unread = Notification.objects.unread().filter(recipient=user).count()
             live.publish_on_commit(
                 user_topic(user.pk), "notification.read", {"counts": {"unread": unread}}

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from .inbox import unread_count
 from .roles import ADMIN_ROLES, has_role
 
 
@@ -14,9 +15,7 @@ def account_summary(request: HttpRequest) -> dict[str, Any]:
         return {"unread_notifications": 0, "can_use_admin": False}
     # Lazy: a page that never shows the count never pays its query.
     return {
-        "unread_notifications": SimpleLazyObject(
-            lambda: user.notifications.unread().count()
-        ),
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(user)),
         "can_use_admin": SimpleLazyObject(
             lambda: any(has_role(user, r) for r in ADMIN_ROLES)
         ),

@@ -272,3 +272,32 @@ def test_staff_factories_give_their_role_unless_told_otherwise():
     assert has_role(ModeratorFactory(), Role.MODERATOR)
     planner = PlannerFactory(roles=[Role.PLANNER, Role.MODERATOR])
     assert has_role(planner, Role.PLANNER) and has_role(planner, Role.MODERATOR)
+
+
+def test_the_header_badge_is_kept_between_pages_and_follows_each_change(
+    resident_client, resident, django_assert_num_queries
+):
+    """accounts.inbox: the unread count is read from the cache while the inbox
+    stays the same, and a new or read notification shows on the next page."""
+    from accounts.inbox import unread_count
+
+    def badge() -> str:
+        html = resident_client.get(reverse("search")).content.decode()
+        found = re.search(
+            rf'data-live-count="user\.{resident.pk}:unread"[^>]*>([^<]*)<', html
+        )
+        return found.group(1)
+
+    other = UserFactory()
+    assert badge() == ""
+    do_notify(resident, "reply", "First reply", "/", actor=other)
+    do_notify(resident, "reply", "Second reply", "/", actor=other)
+    assert badge() == "2"
+    with django_assert_num_queries(0):
+        assert unread_count(resident) == 2
+    resident_client.post(reverse("accounts:notifications_read"))
+    assert badge() == ""
+    do_notify(resident, "reply", "Third reply", "/", actor=other)
+    assert badge() == "1"
+    # Someone else's inbox is theirs: a count kept for one is not another's.
+    assert unread_count(other) == 0
