@@ -3,17 +3,19 @@ page, read from the cache instead of counting the inbox on each page view.
 
 The count is kept under a per-person inbox version that `changed_on_commit`
 moves whenever a notification is added or marked read (accounts.actions), so a
-count made before a change is never served after it. It is kept for at most
-`AGORA_PAGE_CACHE_SECONDS`, like cached pages: in embedded mode a notification
-written by another process (the task worker) moves only that process's version,
-and an open tab's badge follows the live `notification.*` events meanwhile.
+count made before a change is never served after it, for at most
+`AGORA_PAGE_CACHE_SECONDS`. Only where every process shares the cache (Redis):
+in embedded mode each process has its own memory, and most notifications are
+written by the task worker, whose move the web process would never see, so
+there the badge is counted on each page (one indexed query on a local file).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 
 from live import versions
@@ -23,11 +25,18 @@ def _keys(user_pk: int) -> tuple[str, str]:
     return f"inbox:v:{user_pk}", f"inbox:unread:{user_pk}"
 
 
+def counts_kept() -> bool:
+    """Whether counts are kept: a cache shared by every process, and pages
+    cached at all (`AGORA_PAGE_CACHE_SECONDS` > 0)."""
+    shared = not isinstance(caches["default"], LocMemCache)
+    return shared and versions.page_seconds() > 0
+
+
 def unread_count(user: Any) -> int:
     from .models import Notification
 
     seconds = versions.page_seconds()
-    if seconds <= 0:
+    if not counts_kept():
         return Notification.objects.unread().filter(recipient=user).count()
     version_key, count_key = _keys(user.pk)
     found = cache.get_many([version_key, count_key])

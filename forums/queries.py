@@ -45,10 +45,6 @@ def forum_threads(
     return with_unread(qs, user)
 
 
-# A count kept under a version (a newer version retires it sooner).
-COUNT_SECONDS = 300
-
-
 def forum_thread_count(forum: ForumPage, user: Any, sort: str = "latest") -> int:
     """How many of `forum_threads(forum, user, sort)` there are, without counting
     the forum again for every reader: the published threads are counted once per
@@ -59,11 +55,15 @@ def forum_thread_count(forum: ForumPage, user: Any, sort: str = "latest") -> int
     threads = Thread.objects.filter(forum=forum)
     if sort == "unanswered":
         threads = threads.filter(post_count__lte=1)
+    # Kept as long as a cached page: in embedded mode a thread written by
+    # another process (a task) moves only that process's version.
+    seconds = versions.page_seconds()
     key = f"forums:count:{forum.pk}:{sort == 'unanswered'}:{versions.current()}"
-    published = cache.get(key)
+    published = cache.get(key) if seconds > 0 else None
     if published is None:
         published = threads.filter(visibility=Visibility.PUBLISHED).count()
-        cache.set(key, published, COUNT_SECONDS)
+        if seconds > 0:
+            cache.set(key, published, seconds)
     if user is None or not user.is_authenticated:
         return int(published)
     own = threads.filter(
