@@ -16,13 +16,12 @@ from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
 
 from live import versions
 
 
-def _keys(user_pk: int) -> tuple[str, str]:
-    return f"inbox:v:{user_pk}", f"inbox:unread:{user_pk}"
+def _version_key(user_pk: int) -> str:
+    return f"inbox:v:{user_pk}"
 
 
 def counts_kept() -> bool:
@@ -35,31 +34,23 @@ def counts_kept() -> bool:
 def unread_count(user: Any) -> int:
     from .models import Notification
 
-    seconds = versions.page_seconds()
-    if not counts_kept():
+    def count() -> int:
         return Notification.objects.unread().filter(recipient=user).count()
-    version_key, count_key = _keys(user.pk)
+
+    if not counts_kept():
+        return count()
+    version_key, count_key = _version_key(user.pk), f"inbox:unread:{user.pk}"
     found = cache.get_many([version_key, count_key])
-    version = found.get(version_key, 0)
+    version = found.get(version_key) or versions.start(version_key)
     kept = found.get(count_key)
     if kept is not None and kept[0] == version:
         return int(kept[1])
-    count = Notification.objects.unread().filter(recipient=user).count()
-    cache.set(count_key, (version, count), seconds)
-    return count
-
-
-def _move(user_pk: int) -> None:
-    version_key, _count_key = _keys(user_pk)
-    try:
-        cache.incr(version_key)
-    except ValueError:  # no version yet, or it expired
-        cache.set(version_key, 1, versions.LIFETIME_SECONDS)
+    unread = count()
+    cache.set(count_key, (version, unread), versions.page_seconds())
+    return unread
 
 
 def changed_on_commit(user_pk: int) -> None:
-    """The person's inbox changed: move its version now and again on commit
-    (a count made by a page while the change's transaction was open saw the old
-    inbox; the second move retires it), as live.versions.bump_on_commit does."""
-    _move(user_pk)
-    transaction.on_commit(lambda: _move(user_pk))
+    """The person's inbox changed: its version moves now and again on commit,
+    as the pages' does (live.versions.bump_on_commit)."""
+    versions.bump_on_commit(key=_version_key(user_pk))

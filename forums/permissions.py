@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, has_role
@@ -32,11 +31,10 @@ def forum_is_readable(forum: ForumPage, user: Any) -> bool:
     # and privacy edit moves (live.versions).
     restricted = forum.__dict__.get("_forums_restricted")
     if restricted is None:
-        key = f"forums:restricted:{versions.current()}:{forum.pk}"
-        restricted = cache.get(key)
-        if restricted is None:
-            restricted = forum.get_view_restrictions().exists()
-            cache.set(key, restricted, versions.page_seconds())
+        restricted = versions.kept(
+            f"forums:restricted:{forum.pk}",
+            lambda: forum.get_view_restrictions().exists(),
+        )
         forum.__dict__["_forums_restricted"] = restricted
     if restricted:
         return is_forum_staff(user)

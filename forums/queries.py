@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import (
     Count,
     F,
@@ -57,13 +56,10 @@ def forum_thread_count(forum: ForumPage, user: Any, sort: str = "latest") -> int
         threads = threads.filter(post_count__lte=1)
     # Kept as long as a cached page: in embedded mode a thread written by
     # another process (a task) moves only that process's version.
-    seconds = versions.page_seconds()
-    key = f"forums:count:{forum.pk}:{sort == 'unanswered'}:{versions.current()}"
-    published = cache.get(key) if seconds > 0 else None
-    if published is None:
-        published = threads.filter(visibility=Visibility.PUBLISHED).count()
-        if seconds > 0:
-            cache.set(key, published, seconds)
+    published = versions.kept(
+        f"forums:count:{forum.pk}:{sort == 'unanswered'}",
+        lambda: threads.filter(visibility=Visibility.PUBLISHED).count(),
+    )
     if user is None or not user.is_authenticated:
         return int(published)
     own = threads.filter(

@@ -39,7 +39,6 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        from django.core.cache import cache
 
         from forums.queries import with_unread_threads
         from live import versions
@@ -49,11 +48,7 @@ class HomePage(Page):
         # moves it: live.versions) and read back from the cache: ten queries,
         # five of them Wagtail's privacy look-ups, that signed-in residents would
         # otherwise pay on each visit (anonymous ones get the whole page cached).
-        key = f"home:{self.pk}:{versions.current()}"
-        shared = cache.get(key)
-        if shared is None:
-            shared = self.shared_context()
-            cache.set(key, shared, versions.page_seconds())
+        shared = versions.kept(f"home:{self.pk}", self.shared_context)
         context.update(shared)
         context["forums"] = with_unread_threads(shared["forums"], request.user)
         return context

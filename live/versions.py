@@ -13,10 +13,14 @@ commands) reach pages within the cache's lifetime.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
+
+T = TypeVar("T")
 
 KEY = "pages:version"
 # A version lives as long as anything cached under it could (config/pagecache.py).
@@ -30,36 +34,50 @@ def page_seconds() -> int:
     return int(getattr(settings, "AGORA_PAGE_CACHE_SECONDS", 60))
 
 
-def current() -> int:
-    version = cache.get(KEY)
+def current(key: str = KEY) -> int:
+    """The version of the pages, or of another thing kept under its own `key`
+    (a person's inbox, accounts.inbox)."""
+    version = cache.get(key)
     if version is None:
-        return start()
+        return start(key)
     return int(version)
 
 
-def start() -> int:
+def start(key: str = KEY) -> int:
     """A fresh random start after a cache reset, so pages cached by a process that
     still remembers an old number are not taken for current ones."""
     version = secrets.randbelow(2**40) + 1
-    if cache.add(KEY, version, LIFETIME_SECONDS):
+    if cache.add(key, version, LIFETIME_SECONDS):
         return version
-    return int(cache.get(KEY) or version)
+    return int(cache.get(key) or version)
 
 
-def bump() -> int:
+def bump(key: str = KEY) -> int:
     try:
-        return int(cache.incr(KEY))
+        return int(cache.incr(key))
     except ValueError:  # the key expired or the cache was reset
-        return start()
+        return start(key)
 
 
-def bump_on_commit(using: str = "default") -> None:
+def bump_on_commit(using: str = "default", key: str = KEY) -> None:
     """Move the version now and again once the current transaction commits.
 
     Now: the writer's own connection already sees the change (and a test's
     transaction never commits). On commit: a page rendered by another request
     while the transaction was open saw the old data but may have been stored
     under the number moved "now"; the second move retires it."""
-    bump()
+    bump(key)
     if connections[using].in_atomic_block:
-        transaction.on_commit(bump, using=using)
+        transaction.on_commit(lambda: bump(key), using=using)
+
+
+def kept(name: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per version of the pages: kept in the cache under `name`
+    and the current version for at most `page_seconds()` (0: computed each time).
+    For what every reader sees alike; `compute` must not return None."""
+    key = f"{name}:{current()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, page_seconds())
+    return value

@@ -6,7 +6,6 @@ and nothing published between rendering and connecting is lost.
 """
 
 from django import template
-from django.core.cache import cache
 from django.utils.html import format_html
 
 from .. import versions
@@ -26,14 +25,14 @@ def current_cursor() -> int:
     Kept as long as a cached page (`AGORA_PAGE_CACHE_SECONDS`): in embedded
     mode an event written by another process (the task worker) moves only that
     process's version. A signed-in page no longer queries the event log for it."""
-    seconds = versions.page_seconds()
-    key = f"live:cursor:{versions.current()}"
-    cursor = cache.get(key) if seconds > 0 else None
-    if cursor is None:
-        cursor = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        if seconds > 0:
-            cache.set(key, cursor, seconds)
-    return int(cursor)
+    return int(
+        versions.kept(
+            "live:cursor",
+            lambda: (
+                Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            ),
+        )
+    )
 
 
 @register.simple_tag
