@@ -110,6 +110,14 @@ class ForumPage(Page):
     class Meta:
         verbose_name = _("forum")
 
+    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The page most residents share (accounts.sharedpages).
+        from accounts import sharedpages
+
+        return sharedpages.serve(
+            request, lambda: super(ForumPage, self).serve(request, *args, **kwargs)
+        )
+
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from .views import forum_page_context
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import sharedpages
 from accounts.limits import limit
 from live import versions
 
@@ -49,6 +50,9 @@ def forum_page_context(
     threads = paginator.get_page(request.GET.get("page"))
     threads.object_list = list(threads.object_list)
     thread_rows(threads.object_list)
+    sharedpages.note(
+        request, forum=forum.pk, forum_threads=[t.pk for t in threads.object_list]
+    )
     refusal = ""
     if not user.is_authenticated:
         refusal = _("Log in to start a thread.")
@@ -94,8 +98,11 @@ def discussion_context(
     first_unread_id = None
     following = False
     refusal = ""
+    ids = [p.pk for p in posts.object_list]
+    sharedpages.note(request, threads=[thread.pk], posts=ids)
+    if ids:
+        sharedpages.note(request, read_thread=thread.pk, read_upto=max(ids))
     if user.is_authenticated:
-        ids = [p.pk for p in posts.object_list]
         liked_ids = set(
             PostLike.objects.filter(user=user, post_id__in=ids).values_list(
                 "post_id", flat=True
@@ -108,7 +115,7 @@ def discussion_context(
                 (p.pk for p in posts.object_list if p.pk > state.last_read_post_id),
                 None,
             )
-        if mark_read and ids:
+        if mark_read and ids and not sharedpages.is_stand_in(user):
             actions.do_mark_thread_read(user, thread, max(ids), known=state)
         try:
             # The reply form is offered when a reply could be accepted; limits on
@@ -259,12 +266,27 @@ def thread_page(
     reply_form: ReplyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    if reply_form is None and status == 200:
+        # The page most residents share (accounts.sharedpages).
+        return sharedpages.serve(  # type: ignore[return-value]
+            request, lambda: _thread_page(request, pk)
+        )
+    return _thread_page(request, pk, reply_form, status)
+
+
+def _thread_page(
+    request: HttpRequest,
+    pk: int,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     thread = _readable_thread(request, pk)
     if thread.is_hosted and request.method == "GET":
         # A hosted thread is shown on its host's page (an idea).
         return HttpResponseRedirect(thread.get_absolute_url())
     context = discussion_context(request, thread, reply_form=reply_form)
     context["forum"] = thread.forum
+    sharedpages.note(request, follow_thread=thread.pk)
     return render(request, "forums/thread.html", context, status=status)
 
 

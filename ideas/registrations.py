@@ -156,9 +156,13 @@ def _idea_followers(idea_id: int) -> list[Any]:
 
 
 def register() -> None:
-    from . import discussion, searchable
+    from accounts.sharedpages import register_reader_check
+
+    from . import discussion, searchable, sharedpages
     from .models import Idea
     from .tracking import register_tracked_kind
+
+    register_reader_check(sharedpages.reader_check)
 
     discussion.register()
     register_tracked_kind(

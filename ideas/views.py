@@ -35,6 +35,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import sharedpages
 from accounts.limits import limit
 from accounts.models import User
 from forums.hosts import discussion_context, post_articles
@@ -229,7 +230,18 @@ def _phase_context(campaign: CampaignPage, user: Any) -> dict[str, Any]:
 
 
 def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+    # The page most residents share (accounts.sharedpages), except the random
+    # order of the day, which is each resident's own (_visitor_seed).
+    sort = request.GET.get("sort", "random")
+    own_order = (sort not in SORTS or sort == "random") and "seed" not in request.GET
+    return sharedpages.serve(  # type: ignore[return-value]
+        request, lambda: _campaign_page(request, campaign), shareable=not own_order
+    )
+
+
+def _campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
     user = request.user
+    sharedpages.note(request, campaign=campaign.pk)
     sort = request.GET.get("sort", "random")
     if sort not in SORTS:
         sort = "random"
@@ -291,6 +303,7 @@ def campaign_page(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
             )
             for idea in ideas:
                 idea.viewer_vote = chosen.get(idea.pk)
+            sharedpages.note(request, voted_cards=[idea.pk for idea in ideas])
         ideas_count = page.paginator.count
         ideas_list_html = ""
         if shared_key:
@@ -388,13 +401,23 @@ def _get_idea(request: HttpRequest, pk: int, *, with_viewer: bool = False) -> Id
 
 
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # The page most residents share (accounts.sharedpages).
+    return sharedpages.serve(  # type: ignore[return-value]
+        request, lambda: _idea_detail(request, pk)
+    )
+
+
+def _idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     idea = _get_idea(request, pk, with_viewer=True)
+    sharedpages.note(request, idea=idea.pk, authors=[idea.author_id])
     campaign = idea.campaign
     user = request.user
     timeline = list(OfficialResponse.objects.filter(idea=idea).select_related("by"))
     report = None
     if campaign.is_reports:
         report = Report.objects.filter(idea=idea).select_related("department").first()
+        if report is not None:
+            sharedpages.note(request, report=report.pk)
     viewer: dict[str, Any] = {"supports": False, "vote": None, "follows": False}
     if user.is_authenticated:
         viewer["supports"] = idea.viewer_supports
@@ -434,7 +457,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_attribution": settings.AGORA_MAP_ATTRIBUTION,
         **_phase_context(campaign, user),
         **_implementation_context(idea, user),
-        **_arguments_context(idea, user),
+        **_arguments_context(request, idea, user),
         "report": report,
         "viewer_me_too": bool(
             report
@@ -450,7 +473,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ideas/idea_detail.html", context)
 
 
-def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
+def _arguments_context(request: HttpRequest, idea: Idea, user: Any) -> dict[str, Any]:
     """Two columns of points, the most liked first: four queries whatever their number."""
     threads = {
         t.host_kind: t
@@ -476,6 +499,7 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
                 .order_by("-like_count", "id")[:POINTS_SHOWN]
             )
             shown += [p.pk for p in points]
+            sharedpages.note(request, threads=[thread.pk])
         columns.append(
             {"side": side, "label": label, "thread": thread, "points": points}
         )
@@ -491,6 +515,7 @@ def _arguments_context(idea: Idea, user: Any) -> dict[str, Any]:
             post_articles(
                 column["points"], user=user, thread=column["thread"], liked_ids=liked
             )
+    sharedpages.note(request, posts=shown)
     return {
         "argument_columns": columns,
         "point_max_length": actions.MAX_POINT_LENGTH,

@@ -40,6 +40,11 @@ class ModerationConfig(AppConfig):
         from live.topics import register_topic
 
         register_topic("moderation.queue", _can_read_queue)
+        from accounts.sharedpages import register_reader_check
+
+        from .sanctions import reader_check
+
+        register_reader_check(reader_check)
         privacy.register_export("moderation", _export)
         register_role_permissions(
             Role.MODERATOR,

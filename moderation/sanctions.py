@@ -44,6 +44,24 @@ def active_sanction(user: Any) -> Sanction | None:
     return sanction
 
 
+def reader_check(user: Any, noted: dict[str, Any]) -> dict[str, Any]:
+    """For pages residents share (accounts.sharedpages): a suspended or banned
+    reader is told so where the stand-in is offered forms."""
+    from django.db import connection
+
+    from accounts.sharedpages import table
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return {
+        "differs_sanction": (
+            f"SELECT 1 FROM {table(Sanction)} WHERE user_id = %s "  # noqa: S608
+            "AND kind IN (%s, %s) AND lifted_at IS NULL "
+            "AND (until IS NULL OR until > %s)",
+            [user.pk, SanctionKind.SUSPENSION.value, SanctionKind.BAN.value, now],
+        )
+    }
+
+
 def forget_sanction(user: Any) -> None:
     user.__dict__.pop("_agora_sanction", None)
 

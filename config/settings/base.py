@@ -229,6 +229,9 @@ else:
 # Anonymous pages are cached whole under the version every change moves
 # (config/pagecache.py, live/versions.py); this bounds a copy's age. 0 turns it off.
 AGORA_PAGE_CACHE_SECONDS = env.int("AGORA_PAGE_CACHE_SECONDS", default=60)
+# Signed-in residents whose page would look like any plain resident's share one
+# copy of it, with their header, id and CSRF token filled in (accounts/sharedpages.py).
+AGORA_SHARED_PAGES = env.bool("AGORA_SHARED_PAGES", default=True)
 
 TASKS = {
     "default": {

@@ -1,0 +1,69 @@
+"""What of a reader's own a discussion or a forum page shows, for the pages that
+signed-in residents share (accounts.sharedpages): a page naming threads, posts,
+a read marker or a forum's threads is the reader's own if they wrote in those
+threads, liked those posts, follow the thread, have read it only partly or have
+threads of theirs waiting or hidden in the forum."""
+
+from typing import Any
+
+from accounts.sharedpages import Clauses, marks, table
+from moderation.models import Visibility
+
+from .models import Post, PostLike, ReadState, Thread, ThreadFollow
+
+
+def reader_check(user: Any, noted: dict[str, Any]) -> Clauses:
+    found: Clauses = {}
+    me = user.pk
+    if threads := noted.get("threads"):
+        found["differs_own_posts"] = (
+            f"SELECT 1 FROM {table(Post)} WHERE author_id = %s "
+            f"AND thread_id IN ({marks(threads)})",
+            [me, *threads],
+        )
+    if posts := noted.get("posts"):
+        found["differs_likes"] = (
+            f"SELECT 1 FROM {table(PostLike)} WHERE user_id = %s "
+            f"AND post_id IN ({marks(posts)})",
+            [me, *posts],
+        )
+    if thread := noted.get("read_thread"):
+        mine = f"SELECT 1 FROM {table(ReadState)} WHERE user_id = %s AND thread_id = %s"
+        # Behind the page's last post: the page shows a "new" marker.
+        found["differs_unread"] = (
+            f"{mine} AND last_read_post_id < %s",
+            [me, thread, noted["read_upto"]],
+        )
+        found["read_state"] = (mine, [me, thread])
+    if thread := noted.get("follow_thread"):
+        found["differs_following"] = (
+            f"SELECT 1 FROM {table(ThreadFollow)} WHERE user_id = %s AND thread_id = %s",
+            [me, thread],
+        )
+    if forum := noted.get("forum"):
+        found["differs_own_threads"] = (
+            f"SELECT 1 FROM {table(Thread)} WHERE forum_id = %s AND author_id = %s "
+            "AND visibility <> %s",
+            [forum, me, Visibility.PUBLISHED.value],
+        )
+    if listed := noted.get("forum_threads"):
+        # A thread they read whose newer posts the row would count.
+        found["differs_unread_threads"] = (
+            f"SELECT 1 FROM {table(ReadState)} r JOIN {table(Thread)} t "
+            "ON t.id = r.thread_id WHERE r.user_id = %s "
+            f"AND r.thread_id IN ({marks(listed)}) "
+            "AND r.last_read_post_id < t.last_post_id",
+            [me, *listed],
+        )
+    return found
+
+
+def after_shared_page(user: Any, noted: dict[str, Any], values: dict[str, Any]) -> None:
+    """A discussion read from a shared copy marks the thread read, as the
+    reader's own page does (forums.views.discussion_context); a reader whose
+    marker was behind got their own page, so here there is only a first one."""
+    from .actions import do_mark_thread_read
+
+    thread = noted.get("read_thread")
+    if thread and not values.get("read_state"):
+        do_mark_thread_read(user, Thread(pk=thread), noted["read_upto"])
