@@ -161,8 +161,12 @@ def _plain_reader(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(where.encode()).hexdigest()
-    return f"rpage:{translation.get_language()}:{digest}"
+    return copy_key(where, translation.get_language())
+
+
+def copy_key(address: str, language: str) -> str:
+    """The cache key of the copy of the page at `address` in `language`."""
+    return f"rpage:{language}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def serve(
