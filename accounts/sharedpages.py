@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -50,6 +51,8 @@ from django.utils import translation
 from live import versions
 
 from .roles import Role, role_names
+
+logger = logging.getLogger(__name__)
 
 STAND_IN_PK = 0
 HEADER = "X-Agora-Shared-Page"
@@ -195,10 +198,12 @@ def serve(
     state = "hit"
     if entry is None or entry[0] != version:
         state = "miss"
-        entry = _render_copy(request, render, version)
-        if entry is None:
-            return render()
+        # A page that cannot be shared (the stand-in may not read it, say) is
+        # remembered as such, so its readers do not pay for a copy each time.
+        entry = _render_copy(request, render, version) or (version, None)
         cache.set(key, entry, versions.page_seconds())
+    if entry[1] is None:
+        return render()
     _version, status, headers, content, noted = entry
     values = _reader_values(request.user, noted)
     if values is None:
@@ -237,6 +242,12 @@ def _render_copy(
         asked_token = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
         session_touched = request.session.modified  # type: ignore[attr-defined]
     except (Http404, PermissionDenied):
+        return None
+    except Exception:
+        # Whatever failed for the stand-in, the reader still gets their page.
+        logger.warning(
+            "Shared page %s failed for the stand-in", request.path, exc_info=True
+        )
         return None
     finally:
         for name, value in saved.items():
