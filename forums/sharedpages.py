@@ -1,8 +1,9 @@
 """What of a reader's own a discussion or a forum page shows, for the pages that
 signed-in residents share (accounts.sharedpages): a page naming threads, posts,
 a read marker or a forum's threads is the reader's own if they wrote in those
-threads, liked those posts, follow the thread, have read it only partly or have
-threads of theirs waiting or hidden in the forum."""
+threads, liked those posts, follow the thread, have read it only partly, have
+threads of theirs waiting or hidden in the forum, or (the front page) have read
+threads with newer posts in the forums listed."""
 
 from typing import Any
 
@@ -54,6 +55,16 @@ def reader_check(user: Any, noted: dict[str, Any]) -> Clauses:
             f"AND r.thread_id IN ({marks(listed)}) "
             "AND r.last_read_post_id < t.last_post_id",
             [me, *listed],
+        )
+    if forums := noted.get("unread_forums"):
+        # The front page counts, per forum, the threads they read that have
+        # newer posts (forums.queries.with_unread_threads).
+        found["differs_unread_forums"] = (
+            f"SELECT 1 FROM {table(ReadState)} r JOIN {table(Thread)} t "
+            "ON t.id = r.thread_id WHERE r.user_id = %s "
+            f"AND t.forum_id IN ({marks(forums)}) AND t.visibility = %s "
+            "AND t.last_post_id > r.last_read_post_id",
+            [me, *forums, Visibility.PUBLISHED.value],
         )
     return found
 

@@ -38,8 +38,16 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
-    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def serve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # The page most residents share (accounts.sharedpages).
+        from accounts import sharedpages
 
+        return sharedpages.serve(
+            request, lambda: super(HomePage, self).serve(request, *args, **kwargs)
+        )
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from accounts import sharedpages
         from forums.queries import with_unread_threads
         from live import versions
 
@@ -51,6 +59,7 @@ class HomePage(Page):
         shared = versions.kept(f"home:{self.pk}", self.shared_context)
         context.update(shared)
         context["forums"] = with_unread_threads(shared["forums"], request.user)
+        sharedpages.note(request, unread_forums=[f.pk for f in shared["forums"]])
         return context
 
     def shared_context(self) -> dict[str, Any]:

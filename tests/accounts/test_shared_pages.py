@@ -81,6 +81,7 @@ def world(ana):
             "thread": thread.get_absolute_url(),
             "forum": forum.url,
             "campaign": campaign.url + "?sort=new",
+            "home": "/",
         },
     }
 
@@ -118,7 +119,7 @@ def primed(url: str) -> None:
 # --- plain residents share one copy --------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["idea", "thread", "forum", "campaign"])
+@pytest.mark.parametrize("page", ["idea", "thread", "forum", "campaign", "home"])
 def test_plain_residents_share_one_copy_with_their_own_header(world, ben, cleo, page):
     url = world["pages"][page]
     first = signed_in(ben).get(url)
@@ -252,6 +253,30 @@ def test_idea_comments_liked_or_read_in_part_make_the_page_theirs(world, ben, cl
     do_mark_thread_read(cleo, world["idea"].thread, first)
     html = _own_page_served(cleo, url, read_upto=(world["idea"].thread, first))
     assert "New since your last visit" in html
+
+
+def test_the_front_page_counts_a_readers_threads_with_new_posts(world, ana, cleo):
+    thread = world["thread"]
+    signed_in(cleo).get(thread.get_absolute_url())  # read to the end
+    assert signed_in(cleo).get("/").get(HEADER) in ("hit", "miss")
+    do_reply(ana, thread, "One more thing about the buses.")
+    assert "1 with new posts" in _own_page_served(cleo, "/")
+    plain = signed_in(UserFactory()).get("/")
+    assert plain.get(HEADER) in ("hit", "miss")
+    assert "with new posts" not in plain.content.decode()
+
+
+def test_a_page_the_stand_in_may_not_read_is_its_readers_own(world, ben):
+    waiting = do_start_thread(ben, world["forum"], "My draft", "Still writing it.")
+    waiting.visibility = Visibility.PENDING
+    waiting.save(update_fields=["visibility"])
+    url = waiting.get_absolute_url()
+    for _ in range(2):
+        response = signed_in(ben).get(url)
+        assert response.status_code == 200
+        assert response.get(HEADER) is None
+        assert "My draft" in response.content.decode()
+    assert signed_in(UserFactory()).get(url).status_code == 404
 
 
 def test_a_suspended_resident_is_told_so_not_offered_forms(world, ben):
