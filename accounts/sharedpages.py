@@ -63,8 +63,10 @@ PLAIN_ROLES = frozenset({Role.RESIDENT.value})
 Clauses = dict[str, tuple[str, list[Any]]]
 ReaderCheck = Callable[[Any, dict[str, Any]], Clauses]
 AfterHook = Callable[[Any, dict[str, Any], dict[str, Any]], None]
+Filler = Callable[[Any, dict[str, Any]], dict[str, str]]
 _checks: list[ReaderCheck] = []
 _after: list[AfterHook] = []
+_fillers: list[Filler] = []
 
 
 def register_reader_check(check: ReaderCheck, after: AfterHook | None = None) -> None:
@@ -89,6 +91,16 @@ def table(model: Any) -> str:
     from django.db import connection
 
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def register_filler(fill: Filler) -> None:
+    """`fill(user, note)` returns, for each marker name its pages put in a copy
+    (`mark(name)`), the reader's HTML there: what differs between readers in a
+    way that is cheaper to fill in than to render the page for (the front
+    page's count of a reader's threads with new posts). It must answer every
+    marker its pages put."""
+    if fill not in _fillers:
+        _fillers.append(fill)
 
 
 # -- markers -------------------------------------------------------------------
@@ -210,7 +222,10 @@ def serve(
         return render()
     for hook in _after:
         hook(request.user, noted, values)
-    return _fill(request, status, headers, content, state)
+    filled: dict[str, str] = {}
+    for fill in _fillers:
+        filled.update(fill(request.user, noted))
+    return _fill(request, status, headers, content, state, filled)
 
 
 def _render_copy(
@@ -310,6 +325,7 @@ def _fill(
     headers: Iterable[tuple[str, str]],
     content: str,
     state: str,
+    filled: dict[str, str],
 ) -> HttpResponse:
     from .inbox import unread_count
 
@@ -329,6 +345,8 @@ def _fill(
         .replace(mark("viewer"), str(user.pk))
         .replace(mark("csrf"), token)
     )
+    for name, html in filled.items():
+        page = page.replace(mark(name), html)
     response = HttpResponse(page, status=status)
     for name, value in headers:
         response.headers[name] = value

@@ -63,11 +63,12 @@ class ForumsConfig(AppConfig):
         from . import searchable
 
         searchable.register()
-        from accounts.sharedpages import register_reader_check
+        from accounts.sharedpages import register_filler, register_reader_check
 
         from . import sharedpages
 
         register_reader_check(sharedpages.reader_check, sharedpages.after_shared_page)
+        register_filler(sharedpages.fill_unread_forums)
         register_topic("forum", can_read_forum_key)
         register_topic("thread", can_read_thread_key)
         privacy.register_export("forums", export_personal_data)

@@ -2,8 +2,8 @@
 signed-in residents share (accounts.sharedpages): a page naming threads, posts,
 a read marker or a forum's threads is the reader's own if they wrote in those
 threads, liked those posts, follow the thread, have read it only partly, have
-threads of theirs waiting or hidden in the forum, or (the front page) have read
-threads with newer posts in the forums listed."""
+threads of theirs waiting or hidden in the forum. The front page's count of
+threads they read that have newer posts is filled in (`fill_unread_forums`)."""
 
 from typing import Any
 
@@ -56,16 +56,6 @@ def reader_check(user: Any, noted: dict[str, Any]) -> Clauses:
             "AND r.last_read_post_id < t.last_post_id",
             [me, *listed],
         )
-    if forums := noted.get("unread_forums"):
-        # The front page counts, per forum, the threads they read that have
-        # newer posts (forums.queries.with_unread_threads).
-        found["differs_unread_forums"] = (
-            f"SELECT 1 FROM {table(ReadState)} r JOIN {table(Thread)} t "
-            "ON t.id = r.thread_id WHERE r.user_id = %s "
-            f"AND t.forum_id IN ({marks(forums)}) AND t.visibility = %s "
-            "AND t.last_post_id > r.last_read_post_id",
-            [me, *forums, Visibility.PUBLISHED.value],
-        )
     return found
 
 
@@ -78,3 +68,24 @@ def after_shared_page(user: Any, noted: dict[str, Any], values: dict[str, Any]) 
     thread = noted.get("read_thread")
     if thread and not values.get("read_state"):
         do_mark_thread_read(user, Thread(pk=thread), noted["read_upto"])
+
+
+def fill_unread_forums(user: Any, noted: dict[str, Any]) -> dict[str, str]:
+    """The front page's badge per forum: the reader's threads with new posts
+    (forums.queries.with_unread_threads, one query), in the same template as
+    the page made for them alone."""
+    from django.template.loader import render_to_string
+
+    from .models import ForumPage
+    from .queries import with_unread_threads
+
+    listed = noted.get("unread_forums")
+    if not listed:
+        return {}
+    forums = with_unread_threads([ForumPage(pk=pk) for pk in listed], user)
+    return {
+        f"unread-forum-{forum.pk}": render_to_string(
+            "forums/includes/forum_unread.html", {"n": forum.unread_threads}
+        )
+        for forum in forums
+    }

@@ -59,7 +59,11 @@ class HomePage(Page):
         shared = versions.kept(f"home:{self.pk}", self.shared_context)
         context.update(shared)
         context["forums"] = with_unread_threads(shared["forums"], request.user)
-        sharedpages.note(request, unread_forums=[f.pk for f in shared["forums"]])
+        if sharedpages.is_shared_render(request):
+            # Each reader's own count goes where the mark is (forums.sharedpages).
+            for forum in context["forums"]:
+                forum.unread_mark = sharedpages.mark(f"unread-forum-{forum.pk}")
+            sharedpages.note(request, unread_forums=[f.pk for f in shared["forums"]])
         return context
 
     def shared_context(self) -> dict[str, Any]:
