@@ -93,6 +93,25 @@ def table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def rows(
+    model: Any, *, where: str = "", params: Iterable[Any] = (), **equal: Any
+) -> tuple[str, list[Any]]:
+    """A clause: the rows of `model` whose columns `equal` their values (a list:
+    is one of them), and `where` with its `params` besides."""
+    conditions, values = [], []
+    for column, value in equal.items():
+        if isinstance(value, list | tuple | set):
+            conditions.append(f"{column} IN ({marks(value)})")
+            values.extend(value)
+        else:
+            conditions.append(f"{column} = %s")
+            values.append(value)
+    if where:
+        conditions.append(where)
+        values.extend(params)
+    return f"SELECT 1 FROM {table(model)} WHERE {' AND '.join(conditions)}", values
+
+
 def register_filler(fill: Filler) -> None:
     """`fill(user, note)` returns, for each marker name its pages put in a copy
     (`mark(name)`), the reader's HTML there: what differs between readers in a

@@ -7,7 +7,7 @@ threads they read that have newer posts is filled in (`fill_unread_forums`)."""
 
 from typing import Any
 
-from accounts.sharedpages import Clauses, marks, table
+from accounts.sharedpages import Clauses, marks, rows, table
 from moderation.models import Visibility
 
 from .models import Post, PostLike, ReadState, Thread, ThreadFollow
@@ -17,35 +17,28 @@ def reader_check(user: Any, noted: dict[str, Any]) -> Clauses:
     found: Clauses = {}
     me = user.pk
     if threads := noted.get("threads"):
-        found["differs_own_posts"] = (
-            f"SELECT 1 FROM {table(Post)} WHERE author_id = %s "
-            f"AND thread_id IN ({marks(threads)})",
-            [me, *threads],
-        )
+        found["differs_own_posts"] = rows(Post, author_id=me, thread_id=threads)
     if posts := noted.get("posts"):
-        found["differs_likes"] = (
-            f"SELECT 1 FROM {table(PostLike)} WHERE user_id = %s "
-            f"AND post_id IN ({marks(posts)})",
-            [me, *posts],
-        )
+        found["differs_likes"] = rows(PostLike, user_id=me, post_id=posts)
     if thread := noted.get("read_thread"):
-        mine = f"SELECT 1 FROM {table(ReadState)} WHERE user_id = %s AND thread_id = %s"
         # Behind the page's last post: the page shows a "new" marker.
-        found["differs_unread"] = (
-            f"{mine} AND last_read_post_id < %s",
-            [me, thread, noted["read_upto"]],
+        found["differs_unread"] = rows(
+            ReadState,
+            user_id=me,
+            thread_id=thread,
+            where="last_read_post_id < %s",
+            params=[noted["read_upto"]],
         )
-        found["read_state"] = (mine, [me, thread])
+        found["read_state"] = rows(ReadState, user_id=me, thread_id=thread)
     if thread := noted.get("follow_thread"):
-        found["differs_following"] = (
-            f"SELECT 1 FROM {table(ThreadFollow)} WHERE user_id = %s AND thread_id = %s",
-            [me, thread],
-        )
+        found["differs_following"] = rows(ThreadFollow, user_id=me, thread_id=thread)
     if forum := noted.get("forum"):
-        found["differs_own_threads"] = (
-            f"SELECT 1 FROM {table(Thread)} WHERE forum_id = %s AND author_id = %s "
-            "AND visibility <> %s",
-            [forum, me, Visibility.PUBLISHED.value],
+        found["differs_own_threads"] = rows(
+            Thread,
+            forum_id=forum,
+            author_id=me,
+            where="visibility <> %s",
+            params=[Visibility.PUBLISHED.value],
         )
     if listed := noted.get("forum_threads"):
         # A thread they read whose newer posts the row would count.

@@ -5,7 +5,7 @@ ideas of theirs waiting or hidden in the campaign or a follow of it."""
 
 from typing import Any
 
-from accounts.sharedpages import Clauses, marks, table
+from accounts.sharedpages import Clauses, rows
 from moderation.models import Visibility
 
 from .models import Follow, Idea, MeToo, Support, Vote
@@ -15,34 +15,22 @@ def reader_check(user: Any, noted: dict[str, Any]) -> Clauses:
     found: Clauses = {}
     me = user.pk
     if idea := noted.get("idea"):
-        for name, model in (
-            ("differs_support", Support),
-            ("differs_vote", Vote),
-            ("differs_follow", Follow),
-        ):
-            found[name] = (
-                f"SELECT 1 FROM {table(model)} WHERE user_id = %s AND idea_id = %s",
-                [me, idea],
-            )
+        found["differs_support"] = rows(Support, user_id=me, idea_id=idea)
+        found["differs_vote"] = rows(Vote, user_id=me, idea_id=idea)
+        found["differs_follow"] = rows(Follow, user_id=me, idea_id=idea)
     if report := noted.get("report"):
-        found["differs_me_too"] = (
-            f"SELECT 1 FROM {table(MeToo)} WHERE user_id = %s AND report_id = %s",
-            [me, report],
-        )
+        found["differs_me_too"] = rows(MeToo, user_id=me, report_id=report)
     if campaign := noted.get("campaign"):
-        found["differs_own_ideas"] = (
-            f"SELECT 1 FROM {table(Idea)} WHERE campaign_id = %s AND author_id = %s "
-            "AND visibility <> %s",
-            [campaign, me, Visibility.PUBLISHED.value],
+        found["differs_own_ideas"] = rows(
+            Idea,
+            campaign_id=campaign,
+            author_id=me,
+            where="visibility <> %s",
+            params=[Visibility.PUBLISHED.value],
         )
-        found["differs_follows_campaign"] = (
-            f"SELECT 1 FROM {table(Follow)} WHERE user_id = %s AND campaign_id = %s",
-            [me, campaign],
+        found["differs_follows_campaign"] = rows(
+            Follow, user_id=me, campaign_id=campaign
         )
     if cards := noted.get("voted_cards"):
-        found["differs_card_votes"] = (
-            f"SELECT 1 FROM {table(Vote)} WHERE user_id = %s "
-            f"AND idea_id IN ({marks(cards)})",
-            [me, *cards],
-        )
+        found["differs_card_votes"] = rows(Vote, user_id=me, idea_id=cards)
     return found

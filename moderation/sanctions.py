@@ -49,15 +49,16 @@ def reader_check(user: Any, noted: dict[str, Any]) -> dict[str, Any]:
     reader is told so where the stand-in is offered forms."""
     from django.db import connection
 
-    from accounts.sharedpages import table
+    from accounts.sharedpages import rows
 
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     return {
-        "differs_sanction": (
-            f"SELECT 1 FROM {table(Sanction)} WHERE user_id = %s "  # noqa: S608
-            "AND kind IN (%s, %s) AND lifted_at IS NULL "
-            "AND (until IS NULL OR until > %s)",
-            [user.pk, SanctionKind.SUSPENSION.value, SanctionKind.BAN.value, now],
+        "differs_sanction": rows(
+            Sanction,
+            user_id=user.pk,
+            kind=[SanctionKind.SUSPENSION.value, SanctionKind.BAN.value],
+            where="lifted_at IS NULL AND (until IS NULL OR until > %s)",
+            params=[now],
         )
     }
 
