@@ -26,6 +26,11 @@ reader who happened to cause it; a check that was forgotten would show a reader
 the stand-in's buttons, never someone else's. The checks' other values go to
 `after` hooks for what a page view does for its reader (a thread marked read).
 
+A small part that differs between readers and is cheaper to fill in than to
+render the page for (the front page's count of a reader's threads with new
+posts) is a marker that a registered *filler* answers per reader
+(`register_filler`).
+
 The copy's version is `live.versions`' (every event, page edit and setting moves
 it); it lives at most `AGORA_PAGE_CACHE_SECONDS`. A view opts in by calling
 `serve(request, render, ...)`.
@@ -72,8 +77,8 @@ _fillers: list[Filler] = []
 def register_reader_check(check: ReaderCheck, after: AfterHook | None = None) -> None:
     """`check(user, note)` returns named clauses: `SELECT`s whose EXISTS is asked
     of the database, all in one query for the reader (plain SQL, as composing
-    them with the ORM cost more than the rest of the page; `marks` helps with
-    lists). A name starting with "differs" that is true means this reader's
+    them with the ORM cost more than the rest of the page; `rows` writes the
+    usual ones). A name starting with "differs" that is true means this reader's
     page is their own. `after(user, note, values)` runs on every page served
     from the copy, with all the values."""
     if check not in _checks:
